@@ -1,0 +1,72 @@
+"""Command line: `python -m server` serves the API; `check`, `evaluate` and `bench` help rule authors."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
+
+
+def serve(args) -> int:
+    import waitress
+
+    from .app import create_app
+
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"WARNING: listening on {args.host}, not loopback: other machines can reach this API.",
+              file=sys.stderr)
+    app = create_app(allowed_hosts={args.host} if args.host not in ("0.0.0.0", "::") else None)
+    print(f"Alignment Lens API listening on http://{args.host}:{args.port}  (Ctrl+C stops it)")
+    print("Load the extension: chrome://extensions > Developer mode > Load unpacked > this repo's folder.")
+    sys.stdout.flush()
+    waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="alignment-lens")
+    return 0
+
+
+def check(args) -> int:
+    from .check import check_all
+    from .engine import Engine
+
+    engine = Engine()
+    failures = check_all(engine)
+    total = sum(len(rule.examples) for rule in engine.rules.values())
+    for failure in failures:
+        print("FAIL", failure)
+    print(f"{total - len(failures)} of {total} rule examples hold ({len(engine.rules)} rules)")
+    return 1 if failures else 0
+
+
+def evaluate(args) -> int:
+    from .evaluate import main as evaluate_main
+    return evaluate_main(args.labelled, show_errors=args.show_errors)
+
+
+def bench(args) -> int:
+    from .bench import main as bench_main
+    return bench_main(words=args.words)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m server", description=__doc__)
+    parser.add_argument("--host", default=os.environ.get("ALIGNMENT_LENS_HOST", DEFAULT_HOST),
+                        help="address to listen on (env ALIGNMENT_LENS_HOST; default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("ALIGNMENT_LENS_PORT", DEFAULT_PORT)),
+                        help="port (env ALIGNMENT_LENS_PORT; default 8765)")
+    parser.add_argument("--threads", type=int, default=4)
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("serve", help="serve the API (the default)")
+    commands.add_parser("check", help="run every rule's example sentences")
+    ev = commands.add_parser("evaluate", help="score the rules on a labelled JSONL file")
+    ev.add_argument("labelled")
+    ev.add_argument("--show-errors", action="store_true")
+    be = commands.add_parser("bench", help="time the engine against a plain regex scan")
+    be.add_argument("--words", type=int, default=100_000)
+    args = parser.parse_args(argv)
+    handlers = {None: serve, "serve": serve, "check": check, "evaluate": evaluate, "bench": bench}
+    return handlers[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
