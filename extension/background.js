@@ -1,0 +1,254 @@
+// Service worker (Chrome) / event page (Firefox): the only place that talks to the local API.
+// Also keeps the toolbar badge, the keyboard commands and the dynamically added sites.
+/* global AlignLensSettings */
+if (typeof AlignLensSettings === "undefined" && typeof importScripts === "function") {
+  importScripts("/extension/settings.js");
+}
+const S = AlignLensSettings;
+
+const TIMEOUT_MS = 8000;
+const CONTENT_JS = [
+  "extension/settings.js",
+  "extension/content/textmap.js",
+  "extension/content/extract.js",
+  "extension/content/highlight.js",
+  "extension/content/card.js",
+  "extension/content/watch.js",
+  "extension/content/main.js",
+];
+const CONTENT_CSS = ["extension/content/highlight.css"];
+const SITE_SCRIPT_PREFIX = "site:";
+
+let serverState = { online: null, checkedAt: 0, error: null, health: null };
+let rulesCache = null; // {serverUrl, rules, at}
+
+// ---- API client -------------------------------------------------------------------------
+
+async function apiFetch(path, { method = "GET", body = null, timeoutMs = TIMEOUT_MS, serverUrl = null } = {}) {
+  const base = serverUrl || (await S.load()).serverUrl;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  try {
+    const response = await fetch(base + path, {
+      method,
+      headers: body ? { "Content-Type": "application/json" } : {},
+      body: body ? JSON.stringify(body) : undefined,
+      signal: controller.signal,
+      cache: "no-store",
+      credentials: "omit",
+    });
+    let data = null;
+    try {
+      data = await response.json();
+    } catch (_) {
+      data = null;
+    }
+    if (!response.ok) {
+      const error = (data && data.error) || `HTTP ${response.status}`;
+      return { ok: false, offline: false, status: response.status, error };
+    }
+    return { ok: true, status: response.status, data };
+  } catch (e) {
+    const error = e && e.name === "AbortError" ? `no answer within ${timeoutMs / 1000} s` : "server not reachable";
+    return { ok: false, offline: true, error };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function noteServer(result) {
+  const wasOnline = serverState.online;
+  serverState = {
+    online: result.ok || !result.offline,
+    checkedAt: Date.now(),
+    error: result.ok ? null : result.error,
+    health: serverState.health,
+  };
+  if (serverState.online && wasOnline === false) wakeTabs();
+}
+
+// Tell pages that were waiting for the server to come back.
+async function wakeTabs() {
+  try {
+    const tabs = await chrome.tabs.query({});
+    for (const tab of tabs) {
+      chrome.tabs.sendMessage(tab.id, { type: "server-up" }).catch(() => {});
+    }
+  } catch (_) { /* no tabs API in this context */ }
+}
+
+async function analyze(blocks, page) {
+  const settings = await S.load();
+  const known = await rules().catch(() => null);
+  const body = { blocks, disabled_rules: S.disabledRuleIds(settings, known && known.ok ? known.rules : null) };
+  if (page && typeof page.url === "string") {
+    body.page = { url: page.url, title: typeof page.title === "string" ? page.title : "" };
+  }
+  let result = await apiFetch("/api/v1/analyze", { method: "POST", body, serverUrl: settings.serverUrl });
+  if (!result.ok && result.offline) {
+    // one quick second try: the server may be restarting
+    await new Promise((r) => setTimeout(r, 300));
+    result = await apiFetch("/api/v1/analyze", { method: "POST", body, serverUrl: settings.serverUrl });
+  }
+  noteServer(result);
+  if (!result.ok) return { ok: false, offline: !!result.offline, error: result.error };
+  const got = result.data && Array.isArray(result.data.blocks) ? result.data.blocks : [];
+  return { ok: true, blocks: got, took_ms: result.data.took_ms, warnings: result.data.warnings || [] };
+}
+
+async function health(serverUrl) {
+  const result = await apiFetch("/api/v1/health", { serverUrl, timeoutMs: 4000 });
+  if (!serverUrl) noteServer(result);
+  if (result.ok) serverState.health = result.data;
+  return result.ok
+    ? { ok: true, health: result.data }
+    : { ok: false, offline: !!result.offline, error: result.error };
+}
+
+async function rules() {
+  const settings = await S.load();
+  if (rulesCache && rulesCache.serverUrl === settings.serverUrl && Date.now() - rulesCache.at < 60000) {
+    return { ok: true, rules: rulesCache.rules };
+  }
+  const result = await apiFetch("/api/v1/rules", { serverUrl: settings.serverUrl });
+  noteServer(result);
+  if (!result.ok) return { ok: false, offline: !!result.offline, error: result.error };
+  const list = result.data && Array.isArray(result.data.rules) ? result.data.rules : [];
+  rulesCache = { serverUrl: settings.serverUrl, rules: list, at: Date.now() };
+  return { ok: true, rules: list };
+}
+
+// ---- badge ------------------------------------------------------------------------------
+
+function setBadge(tabId, count, status) {
+  if (tabId == null) return;
+  const text = count > 0 ? String(count > 999 ? "999+" : count) : "";
+  chrome.action.setBadgeText({ tabId, text }).catch(() => {});
+  chrome.action.setBadgeBackgroundColor({ tabId, color: "#9a7328" }).catch(() => {});
+  if (chrome.action.setBadgeTextColor) chrome.action.setBadgeTextColor({ tabId, color: "#ffffff" }).catch(() => {});
+  const title = status === "offline"
+    ? "Alignment Lens: server offline (run `python -m server` in the repo folder)"
+    : `Alignment Lens: ${count} ambiguous “alignment”${count === 1 ? "" : "s"}`;
+  chrome.action.setTitle({ tabId, title }).catch(() => {});
+}
+
+// ---- sites added by the user -------------------------------------------------------------
+
+function originsFor(host) {
+  const loopback = host === "127.0.0.1" || host === "localhost";
+  return loopback ? [`http://${host}/*`] : [`https://${host}/*`, `http://${host}/*`];
+}
+
+async function grantedOrigins(host) {
+  const out = [];
+  for (const origin of originsFor(host)) {
+    try {
+      if (await chrome.permissions.contains({ origins: [origin] })) out.push(origin);
+    } catch (_) { /* invalid pattern */ }
+  }
+  return out;
+}
+
+// Make the registered content scripts match settings.extraSites (with granted permissions).
+async function syncSites() {
+  const settings = await S.load();
+  let registered = [];
+  try {
+    registered = await chrome.scripting.getRegisteredContentScripts();
+  } catch (_) {
+    return [];
+  }
+  const wanted = new Map();
+  for (const host of settings.extraSites) {
+    const origins = await grantedOrigins(host);
+    if (origins.length) wanted.set(SITE_SCRIPT_PREFIX + host, origins);
+  }
+  const stale = registered.filter((s) => s.id.startsWith(SITE_SCRIPT_PREFIX) &&
+    (!wanted.has(s.id) || JSON.stringify(s.matches) !== JSON.stringify(wanted.get(s.id))));
+  if (stale.length) await chrome.scripting.unregisterContentScripts({ ids: stale.map((s) => s.id) });
+  const keep = new Set(registered.map((s) => s.id).filter((id) => !stale.some((s) => s.id === id)));
+  const added = [];
+  const toAdd = [...wanted].filter(([id]) => !keep.has(id)).map(([id, matches]) => ({
+    id, matches, js: CONTENT_JS, css: CONTENT_CSS, runAt: "document_idle", persistAcrossSessions: true,
+  }));
+  if (toAdd.length) {
+    await chrome.scripting.registerContentScripts(toAdd);
+    added.push(...toAdd);
+  }
+  // Pages of a newly added site that are already open get the scripts now, without a reload.
+  for (const script of added) {
+    try {
+      const tabs = await chrome.tabs.query({ url: script.matches });
+      for (const tab of tabs) {
+        await chrome.scripting.insertCSS({ target: { tabId: tab.id }, files: CONTENT_CSS }).catch(() => {});
+        await chrome.scripting.executeScript({ target: { tabId: tab.id }, files: CONTENT_JS }).catch(() => {});
+      }
+    } catch (_) { /* tabs we may not touch */ }
+  }
+  return [...wanted.keys()];
+}
+
+// ---- keyboard commands --------------------------------------------------------------------
+
+async function handleCommand(command, tab) {
+  let target = tab;
+  if (!target || target.id == null) {
+    const [active] = await chrome.tabs.query({ active: true, lastFocusedWindow: true });
+    target = active;
+  }
+  if (!target) return null;
+  return chrome.tabs.sendMessage(target.id, { type: "command", command }).catch(() => null);
+}
+
+// ---- wiring -------------------------------------------------------------------------------
+
+chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
+  if (!message || typeof message.type !== "string") return false;
+  const tabId = sender.tab ? sender.tab.id : null;
+  let work;
+  switch (message.type) {
+    case "analyze":
+      work = analyze(Array.isArray(message.blocks) ? message.blocks : [], message.page);
+      break;
+    case "count":
+      setBadge(tabId, Number(message.count) || 0, message.status);
+      work = Promise.resolve({ ok: true });
+      break;
+    case "health":
+      work = health(message.serverUrl ? S.normalizeServerUrl(message.serverUrl) : null);
+      break;
+    case "rules":
+      work = rules();
+      break;
+    case "server-state":
+      work = Promise.resolve({ ok: true, server: serverState });
+      break;
+    case "sync-sites":
+      work = syncSites().then((ids) => ({ ok: true, ids }));
+      break;
+    default:
+      return false;
+  }
+  work.then(sendResponse, (e) => sendResponse({ ok: false, error: String(e && e.message ? e.message : e) }));
+  return true;
+});
+
+chrome.commands.onCommand.addListener((command, tab) => {
+  handleCommand(command, tab);
+});
+
+chrome.storage.onChanged.addListener((changes, area) => {
+  if (area === "local" && changes[S.STORAGE_KEY]) {
+    const before = S.normalize(changes[S.STORAGE_KEY].oldValue);
+    const after = S.normalize(changes[S.STORAGE_KEY].newValue);
+    if (JSON.stringify(before.extraSites) !== JSON.stringify(after.extraSites)) syncSites().catch(() => {});
+    if (before.serverUrl !== after.serverUrl) rulesCache = null;
+  }
+});
+
+chrome.runtime.onInstalled.addListener(() => {
+  S.load().then(() => syncSites()).catch(() => {});
+});
+chrome.runtime.onStartup.addListener(() => {
+  syncSites().catch(() => {});
+});

@@ -1,0 +1,434 @@
+// Wires extract -> service worker (API) -> highlight -> card, and keeps them current.
+(function () {
+  "use strict";
+  if (globalThis.__alignLensStarted) return; // injected twice (manifest + dynamic): run once
+  globalThis.__alignLensStarted = true;
+
+  const S = globalThis.AlignLensSettings;
+  const T = globalThis.AlignLensText;
+  const { extract, highlight, card, watch } = globalThis.AlignLens;
+
+  const html = document.documentElement;
+  const CACHE_LIMIT = 20000;
+  const REQUEST_BLOCKS = 2000;        // the API takes up to 5000 blocks a request
+  const REQUEST_CHARS = 1500000;      // and 5 MB a body
+  const RETRY_MIN_MS = 500;
+  const RETRY_MAX_MS = 8000;
+
+  const state = {
+    settings: S.normalize(null),
+    active: false,
+    status: "starting",
+    cache: new Map(),      // block text -> findings (as the server returned them)
+    dismissed: new Set(),  // keys of uses dismissed on this page
+    blocks: [],
+    items: [],             // shown highlights, document order
+    counts: { ambiguous: 0, product: 0, superintelligence: 0, specific: 0 },
+    scanning: false,
+    rescan: false,
+    generation: 0,
+    retryTimer: null,
+    retryDelay: RETRY_MIN_MS,
+    rules: null,
+    focusIndex: -1,
+  };
+
+  const setAttr = (name, value) => html.setAttribute(`data-align-lens-${name}`, String(value));
+
+  function setStatus(status) {
+    state.status = status;
+    setAttr("status", status);
+  }
+
+  // Messages to the service worker never throw into the page (it may be restarting or gone).
+  async function send(message) {
+    try {
+      return await chrome.runtime.sendMessage(message);
+    } catch (_) {
+      return null;
+    }
+  }
+
+  const pageKey = () => location.origin + location.pathname + location.search;
+  const dismissKey = () => `dismissed:${pageKey()}`;
+  const host = () => location.hostname;
+
+  async function loadDismissed() {
+    try {
+      const key = dismissKey();
+      const got = await chrome.storage.local.get(key);
+      state.dismissed = new Set(Array.isArray(got[key]) ? got[key] : []);
+    } catch (_) {
+      state.dismissed = new Set();
+    }
+  }
+
+  function isDark() {
+    const parse = (c) => {
+      const m = /rgba?\(([\d.]+),\s*([\d.]+),\s*([\d.]+)(?:,\s*([\d.]+))?/.exec(c || "");
+      if (!m || (m[4] !== undefined && Number(m[4]) < 0.5)) return null;
+      return [Number(m[1]), Number(m[2]), Number(m[3])];
+    };
+    const rgb = (document.body && parse(getComputedStyle(document.body).backgroundColor)) ||
+      parse(getComputedStyle(html).backgroundColor);
+    if (!rgb) return false;
+    const lum = (0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2]) / 255;
+    return lum < 0.45;
+  }
+
+  const ui = new card.PageUI({
+    describeRule: (id) => (state.rules && state.rules[id] && state.rules[id].title) || id,
+    onDismiss: (item) => dismiss(item),
+    onDisableRule: (item) => disableRule(item.finding.rule),
+    onClose: () => hl.setActive(null),
+  });
+  const hl = new highlight.Highlighter();
+  const watcher = new watch.Watcher((info) => onPageChange(info));
+
+  // ---- scanning -------------------------------------------------------------------------
+
+  function scheduleRetry() {
+    clearTimeout(state.retryTimer);
+    state.retryTimer = setTimeout(() => {
+      state.retryTimer = null;
+      scan();
+    }, state.retryDelay);
+    state.retryDelay = Math.min(RETRY_MAX_MS, state.retryDelay * 2);
+  }
+
+  async function requestFindings(texts) {
+    const blocks = texts.map((text, i) => ({ id: `b${i}`, text }));
+    const chunks = T.chunkBlocks(blocks, REQUEST_BLOCKS, REQUEST_CHARS);
+    for (const chunk of chunks) {
+      const reply = await send({
+        type: "analyze",
+        blocks: chunk,
+        page: { url: location.href, title: document.title },
+      });
+      if (!reply || !reply.ok) return false;
+      const byId = new Map(chunk.map((b) => [b.id, b.text]));
+      for (const b of reply.blocks) {
+        if (byId.has(b.id)) state.cache.set(byId.get(b.id), Array.isArray(b.findings) ? b.findings : []);
+      }
+      if (chunks.length > 1) await render();
+    }
+    return true;
+  }
+
+  async function scan() {
+    if (!state.active) return;
+    if (state.scanning) {
+      state.rescan = true;
+      return;
+    }
+    state.scanning = true;
+    try {
+      do {
+        state.rescan = false;
+        const gen = ++state.generation;
+        const blocks = await extract.extractBlocks(document.body, {
+          ownHost: ui.host,
+          isCancelled: () => gen !== state.generation || !state.active,
+        });
+        if (gen !== state.generation || !state.active) break;
+        state.blocks = blocks;
+        if (state.cache.size > CACHE_LIMIT) state.cache.clear();
+        const missing = [...new Set(blocks.map((b) => b.text).filter((t) => !state.cache.has(t)))];
+        let ok = true;
+        if (missing.length) {
+          if (state.status !== "ready" && state.status !== "offline") setStatus("scanning");
+          ok = await requestFindings(missing);
+          if (!state.active) break;
+        }
+        await render();
+        if (ok) {
+          state.retryDelay = RETRY_MIN_MS;
+          setStatus("ready");
+        } else {
+          setStatus("offline");
+          scheduleRetry();
+        }
+      } while (state.rescan && state.active);
+    } finally {
+      state.scanning = false;
+    }
+  }
+
+  // Build highlights from cached findings of the current blocks (in slices) and show them.
+  async function render() {
+    const counts = { ambiguous: 0, product: 0, superintelligence: 0, specific: 0 };
+    const items = [];
+    const disabled = new Set(state.settings.disabledRules);
+    let deadline = performance.now() + 8;
+    for (let i = 0; i < state.blocks.length; i++) {
+      const block = state.blocks[i];
+      const findings = state.cache.get(block.text);
+      if (!findings || !findings.length) continue;
+      let blockHash = null;
+      for (const f of findings) {
+        if (disabled.has(f.rule)) continue;
+        blockHash = blockHash || T.hashText(block.text);
+        const key = `${blockHash}:${f.start}:${f.end}`;
+        if (state.dismissed.has(key)) continue;
+        const clear = f.sense === "product" || f.sense === "superintelligence";
+        const shown = f.sense === "ambiguous" || (clear && state.settings.showClear);
+        if (!shown) {
+          if (f.sense in counts) counts[f.sense]++;
+          continue;
+        }
+        const range = highlight.rangeFor(block, f.start, f.end, f.text);
+        if (!range) continue;
+        if (f.sense in counts) counts[f.sense]++;
+        let sentence = null;
+        items.push({
+          block, finding: f, range, key, clear: f.sense !== "ambiguous",
+          sentence: () => (sentence = sentence || T.sentenceAround(block.text, f.start, f.end)),
+        });
+      }
+      if ((i & 63) === 0 && performance.now() > deadline) {
+        await extract.yieldToPage();
+        if (!state.active) return;
+        deadline = performance.now() + 8;
+      }
+    }
+    if (!state.active) return;
+    const active = hl.active;
+    hl.render(items);
+    if (active && ui.isOpen()) {
+      const same = items.find((it) => it.key === active.key);
+      if (same) hl.setActive(same);
+      else ui.close(false);
+    }
+    state.items = items;
+    state.counts = counts;
+    ui.setTheme(isDark());
+    setAttr("theme", ui.dark ? "dark" : "light");
+    setAttr("count", counts.ambiguous);
+    send({ type: "count", count: counts.ambiguous, status: state.status });
+  }
+
+  function onPageChange({ urlChanged }) {
+    if (!state.active) return;
+    if (urlChanged) {
+      ui.close(false);
+      state.focusIndex = -1;
+      loadDismissed().then(scan);
+      return;
+    }
+    scan();
+  }
+
+  // ---- user actions ---------------------------------------------------------------------
+
+  async function dismiss(item) {
+    state.dismissed.add(item.key);
+    const key = dismissKey();
+    try {
+      await chrome.storage.local.set({ [key]: [...state.dismissed] });
+    } catch (_) { /* still dismissed for this visit */ }
+    render();
+  }
+
+  async function disableRule(ruleId) {
+    state.settings = S.normalize(
+      Object.assign({}, state.settings, { disabledRules: [...state.settings.disabledRules, ruleId] })
+    );
+    render();
+    try {
+      await S.update((cur) => ({ disabledRules: [...cur.disabledRules, ruleId] }));
+    } catch (_) { /* the storage event would have re-rendered anyway */ }
+  }
+
+  async function ensureRules() {
+    if (state.rules) return;
+    const reply = await send({ type: "rules" });
+    if (reply && reply.ok) {
+      state.rules = Object.fromEntries(reply.rules.map((r) => [r.id, r]));
+    }
+  }
+
+  async function openItem(item, keyboard) {
+    await ensureRules();
+    hl.setActive(item);
+    state.focusIndex = state.items.indexOf(item);
+    ui.open(item, { keyboard });
+  }
+
+  function onClick(event) {
+    if (!state.active || event.button !== 0) return;
+    if (ui.owns(event)) return;
+    const item = state.items.length ? hl.hitTest(event.clientX, event.clientY) : null;
+    const inLink = event.target && event.target.closest && event.target.closest("a[href]");
+    if (item && !inLink) {
+      openItem(item, false);
+    } else if (ui.isOpen()) {
+      ui.close(false);
+    }
+  }
+
+  function onKeyDown(event) {
+    if (event.key === "Escape" && ui.isOpen()) {
+      event.stopPropagation();
+      ui.close(true);
+    }
+  }
+
+  function scrollToItem(item) {
+    const r = item.range.getBoundingClientRect();
+    if (r.top < 40 || r.bottom > window.innerHeight - 40) {
+      const el = item.range.startContainer.parentElement;
+      if (el) el.scrollIntoView({ block: "center", inline: "nearest", behavior: "instant" });
+    }
+  }
+
+  function moveTo(index) {
+    if (!state.items.length) return null;
+    const n = state.items.length;
+    const i = ((index % n) + n) % n;
+    const item = state.items[i];
+    state.focusIndex = i;
+    ui.close(false);
+    scrollToItem(item);
+    hl.setActive(item);
+    ui.focusOn(item);
+    return item;
+  }
+
+  function step(direction) {
+    if (!state.items.length) return null;
+    let i = state.focusIndex;
+    if (i < 0 || i >= state.items.length) {
+      // start from the first highlight below the top of the viewport
+      i = state.items.findIndex((it) => it.range.getBoundingClientRect().top >= 0);
+      if (i < 0) i = 0;
+      if (direction < 0) i -= 1;
+      return moveTo(i);
+    }
+    return moveTo(i + direction);
+  }
+
+  function describeState() {
+    return {
+      status: state.status,
+      active: state.active,
+      supported: highlight.supported(),
+      host: host(),
+      url: location.href,
+      counts: state.counts,
+      items: state.items.map((it, index) => ({
+        index,
+        sense: it.finding.sense,
+        text: it.finding.text,
+        rule: it.finding.rule,
+        sentence: it.sentence(),
+      })),
+    };
+  }
+
+  chrome.runtime.onMessage.addListener((message, _sender, sendResponse) => {
+    if (!message || typeof message.type !== "string") return false;
+    if (message.type === "state") {
+      sendResponse(describeState());
+    } else if (message.type === "command") {
+      if (message.command === "next-highlight") step(1);
+      else if (message.command === "previous-highlight") step(-1);
+      sendResponse({ ok: true, index: state.focusIndex });
+    } else if (message.type === "reveal") {
+      const item = moveTo(Number(message.index) || 0);
+      sendResponse({ ok: !!item });
+    } else if (message.type === "server-up") {
+      if (state.status === "offline") {
+        state.retryDelay = RETRY_MIN_MS;
+        clearTimeout(state.retryTimer);
+        scan();
+      }
+      sendResponse({ ok: true });
+    } else {
+      return false;
+    }
+    return false;
+  });
+
+  // ---- on / off and settings ------------------------------------------------------------
+
+  function activate() {
+    if (state.active) return;
+    state.active = true;
+    if (!highlight.supported()) {
+      setStatus("unsupported");
+      return;
+    }
+    watcher.start();
+    document.addEventListener("click", onClick, true);
+    document.addEventListener("keydown", onKeyDown, true);
+    setStatus("scanning");
+    loadDismissed().then(scan);
+  }
+
+  function deactivate() {
+    if (!state.active) return;
+    state.active = false;
+    state.generation++;
+    watcher.stop();
+    document.removeEventListener("click", onClick, true);
+    document.removeEventListener("keydown", onKeyDown, true);
+    clearTimeout(state.retryTimer);
+    ui.close(false);
+    hl.clear();
+    state.items = [];
+    state.counts = { ambiguous: 0, product: 0, superintelligence: 0, specific: 0 };
+    setStatus("off");
+    setAttr("count", 0);
+    send({ type: "count", count: 0, status: "off" });
+  }
+
+  function applySettings(next) {
+    const prev = state.settings;
+    state.settings = next;
+    const on = S.hostEnabled(next, host());
+    if (!on) {
+      deactivate();
+      return;
+    }
+    if (!state.active) {
+      activate();
+      return;
+    }
+    const rulesChanged = JSON.stringify([prev.disabledRules, prev.enabledRules]) !==
+      JSON.stringify([next.disabledRules, next.enabledRules]);
+    if (rulesChanged || prev.serverUrl !== next.serverUrl) {
+      // show the change at once from what we have, then ask the server again
+      render().then(() => {
+        state.cache.clear();
+        scan();
+      });
+    } else if (prev.showClear !== next.showClear) {
+      render();
+    }
+  }
+
+  chrome.storage.onChanged.addListener((changes, area) => {
+    if (area !== "local") return;
+    if (changes[S.STORAGE_KEY]) applySettings(S.normalize(changes[S.STORAGE_KEY].newValue));
+    const dk = dismissKey();
+    if (changes[dk]) {
+      const v = changes[dk].newValue;
+      state.dismissed = new Set(Array.isArray(v) ? v : []);
+      if (state.active) render();
+    }
+  });
+
+  S.load()
+    .catch(() => S.normalize(null))
+    .then((settings) => {
+      state.settings = settings;
+      if (S.hostEnabled(settings, host())) activate();
+      else {
+        setStatus("off");
+        setAttr("count", 0);
+      }
+    });
+
+  // Test hook in the isolated world only (page scripts cannot see it).
+  globalThis.__alignLens = { state, step, moveTo, describeState, ui, hl };
+})();

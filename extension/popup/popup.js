@@ -1,0 +1,132 @@
+// Toolbar popup: counts by sense, server reachability, the site switch, flagged sentences.
+(function () {
+  "use strict";
+  const S = globalThis.AlignLensSettings;
+  const $ = (id) => document.getElementById(id);
+
+  async function targetTab() {
+    const fromQuery = new URLSearchParams(location.search).get("tab"); // used by tests
+    if (fromQuery) {
+      try {
+        return await chrome.tabs.get(Number(fromQuery));
+      } catch (_) { /* fall through */ }
+    }
+    const [tab] = await chrome.tabs.query({ active: true, currentWindow: true });
+    return tab;
+  }
+
+  async function ask(tabId, message) {
+    try {
+      return await chrome.tabs.sendMessage(tabId, message);
+    } catch (_) {
+      return null; // no content script on this page
+    }
+  }
+
+  async function showServer() {
+    let reply = null;
+    try {
+      reply = await chrome.runtime.sendMessage({ type: "health" });
+    } catch (_) { /* worker restarting */ }
+    const online = !!(reply && reply.ok);
+    const dot = document.querySelector("#server .dot");
+    dot.className = "dot " + (online ? "ok" : "bad");
+    $("server-text").textContent = online ? `server ok${reply.health && reply.health.version ? " · v" + reply.health.version : ""}` : "server offline";
+    $("offline-help").hidden = online;
+    document.body.dataset.server = online ? "online" : "offline";
+  }
+
+  function renderList(tabId, items) {
+    const list = $("list");
+    list.textContent = "";
+    for (const it of items) {
+      const li = document.createElement("li");
+      li.tabIndex = 0;
+      li.className = it.sense === "ambiguous" ? "ambiguous" : "clear";
+      const sentence = it.sentence || it.text;
+      const at = sentence.toLowerCase().indexOf(String(it.text).toLowerCase());
+      if (at >= 0) {
+        const mark = document.createElement("mark");
+        mark.textContent = sentence.slice(at, at + it.text.length);
+        li.append(sentence.slice(0, at), mark, sentence.slice(at + it.text.length));
+      } else {
+        li.textContent = sentence;
+      }
+      const go = () => ask(tabId, { type: "reveal", index: it.index });
+      li.addEventListener("click", go);
+      li.addEventListener("keydown", (e) => { if (e.key === "Enter") go(); });
+      list.append(li);
+    }
+    $("list-title").hidden = !items.length;
+  }
+
+  async function showPage(tab) {
+    const settings = await S.load();
+    const state = tab ? await ask(tab.id, { type: "state" }) : null;
+    let host = state ? state.host : null;
+    if (!host && tab && tab.url) {
+      try { host = new URL(tab.url).hostname; } catch (_) { host = null; }
+    }
+    $("site-host").textContent = host || "this site";
+    const on = $("site-on");
+    if (!state) {
+      // No content script here: offer to add the site (asks for the permission now).
+      const covered = host && S.isSiteCovered(settings, host);
+      on.checked = false;
+      on.disabled = !host || !/^https?:/.test((tab && tab.url) || "");
+      $("page-note").hidden = false;
+      $("page-note").textContent = covered ? "Reload the page to start." : "Not active on this site. Switch on to add it.";
+      renderList(null, []);
+      on.onchange = async () => {
+        if (!on.checked || !host) return;
+        const origins = host === "127.0.0.1" || host === "localhost" ? [`http://${host}/*`] : [`https://${host}/*`, `http://${host}/*`];
+        const granted = await chrome.permissions.request({ origins }).catch(() => false);
+        if (!granted) { on.checked = false; return; }
+        await S.update((cur) => ({ extraSites: [...cur.extraSites, host], disabledHosts: cur.disabledHosts.filter((h) => h !== host) }));
+        await chrome.runtime.sendMessage({ type: "sync-sites" }).catch(() => null);
+        setTimeout(() => refresh(), 400);
+      };
+      document.body.dataset.page = "inactive";
+      return;
+    }
+    document.body.dataset.page = state.status;
+    on.disabled = false;
+    on.checked = state.active;
+    on.onchange = async () => {
+      const enable = on.checked;
+      await S.update((cur) => ({
+        disabledHosts: enable ? cur.disabledHosts.filter((h) => h !== host) : [...cur.disabledHosts, host],
+      }));
+      setTimeout(() => refresh(), 300);
+    };
+    for (const sense of ["ambiguous", "product", "superintelligence", "specific"]) {
+      $(`count-${sense}`).textContent = state.active ? String(state.counts[sense] || 0) : "–";
+    }
+    const note = $("page-note");
+    note.hidden = true;
+    if (!state.supported) {
+      note.hidden = false;
+      note.textContent = "This browser lacks the CSS Custom Highlight API, so nothing can be marked.";
+    } else if (!state.active) {
+      note.hidden = false;
+      note.textContent = "Switched off for this site.";
+    }
+    renderList(tab.id, state.items);
+  }
+
+  let currentTab = null;
+  async function refresh() {
+    await Promise.all([showServer(), showPage(currentTab)]);
+    document.body.dataset.ready = "1";
+  }
+
+  $("open-options").addEventListener("click", (e) => {
+    e.preventDefault();
+    chrome.runtime.openOptionsPage();
+  });
+
+  targetTab().then((tab) => {
+    currentTab = tab;
+    refresh();
+  });
+})();

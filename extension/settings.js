@@ -1,0 +1,190 @@
+// Settings: defaults, validation and migration of what is stored (the one source of truth).
+// Loaded as a classic script by the service worker, popup, options and content scripts,
+// and by `node --test` through module.exports.
+(function (root) {
+  "use strict";
+
+  const VERSION = 2;
+  const STORAGE_KEY = "settings";
+  const DEFAULT_SERVER_URL = "http://127.0.0.1:8765";
+
+  // Sites the manifest's content scripts cover out of the box.
+  const DEFAULT_SITES = [
+    "www.lesswrong.com",
+    "lesswrong.com",
+    "www.alignmentforum.org",
+    "alignmentforum.org",
+    "forum.effectivealtruism.org",
+    "www.greaterwrong.com",
+    "greaterwrong.com",
+    "ea.greaterwrong.com",
+  ];
+
+  const DEFAULTS = Object.freeze({
+    version: VERSION,
+    serverUrl: DEFAULT_SERVER_URL,
+    disabledRules: [],     // rule ids the user turned off
+    enabledRules: [],      // rule ids, off by default on the server, that the user turned on
+    showClear: false,      // also mark qualified product / superintelligence uses
+    extraSites: [],        // hosts the user added (content scripts registered dynamically)
+    disabledHosts: [],     // hosts where the user switched the extension off
+  });
+
+  function isPlainObject(v) {
+    return v !== null && typeof v === "object" && !Array.isArray(v);
+  }
+
+  // The API client only has host permission for the loopback names.
+  function normalizeServerUrl(value) {
+    if (typeof value !== "string") return null;
+    let url;
+    try {
+      url = new URL(value.trim());
+    } catch (_) {
+      return null;
+    }
+    if (url.protocol !== "http:") return null;
+    if (url.hostname !== "127.0.0.1" && url.hostname !== "localhost") return null;
+    return `${url.protocol}//${url.host}`;
+  }
+
+  // "https://Example.org/path" or "example.org" -> "example.org"; null when not a host.
+  function normalizeHost(value) {
+    if (typeof value !== "string") return null;
+    let text = value.trim().toLowerCase();
+    if (!text) return null;
+    if (!/^[a-z][a-z0-9+.-]*:\/\//.test(text)) text = "http://" + text;
+    let url;
+    try {
+      url = new URL(text);
+    } catch (_) {
+      return null;
+    }
+    const host = url.hostname;
+    if (!host || !/^[a-z0-9.-]+$/.test(host) || host.startsWith(".") || host.endsWith(".")) return null;
+    return host;
+  }
+
+  function stringList(value, normalizeItem) {
+    if (!Array.isArray(value)) return [];
+    const seen = new Set();
+    const out = [];
+    for (const item of value) {
+      const v = normalizeItem(item);
+      if (v && !seen.has(v)) {
+        seen.add(v);
+        out.push(v);
+      }
+    }
+    return out;
+  }
+
+  const ruleId = (v) => (typeof v === "string" && /^[A-Za-z0-9_.:-]{1,100}$/.test(v) ? v : null);
+
+  // Older shapes seen in storage, brought forward step by step.
+  function migrate(raw) {
+    const s = Object.assign({}, raw);
+    const from = Number.isInteger(s.version) ? s.version : 1;
+    if (from < 2) {
+      // v1 kept `apiUrl`, `rules: {id: bool}` and `sites: [...]`.
+      if (s.serverUrl === undefined && typeof s.apiUrl === "string") s.serverUrl = s.apiUrl;
+      if (s.disabledRules === undefined && isPlainObject(s.rules)) {
+        s.disabledRules = Object.keys(s.rules).filter((k) => s.rules[k] === false);
+        s.enabledRules = Object.keys(s.rules).filter((k) => s.rules[k] === true);
+      }
+      if (s.extraSites === undefined && Array.isArray(s.sites)) {
+        s.extraSites = s.sites.filter((h) => !DEFAULT_SITES.includes(normalizeHost(h)));
+      }
+      delete s.apiUrl;
+      delete s.rules;
+      delete s.sites;
+    }
+    s.version = VERSION;
+    return s;
+  }
+
+  // Any stored value -> a complete, valid settings object. Never throws.
+  function normalize(raw) {
+    const src = isPlainObject(raw) ? migrate(raw) : {};
+    return {
+      version: VERSION,
+      serverUrl: normalizeServerUrl(src.serverUrl) || DEFAULT_SERVER_URL,
+      disabledRules: stringList(src.disabledRules, ruleId),
+      enabledRules: stringList(src.enabledRules, ruleId),
+      showClear: src.showClear === true,
+      extraSites: stringList(src.extraSites, normalizeHost).filter((h) => !DEFAULT_SITES.includes(h)),
+      disabledHosts: stringList(src.disabledHosts, normalizeHost),
+    };
+  }
+
+  function sameJSON(a, b) {
+    return JSON.stringify(a) === JSON.stringify(b);
+  }
+
+  // Browser helpers (not available under node).
+  async function load() {
+    const got = await chrome.storage.local.get(STORAGE_KEY);
+    const raw = got[STORAGE_KEY];
+    const settings = normalize(raw);
+    // Repair a missing, corrupt or old object in place.
+    if (!sameJSON(raw, settings)) {
+      try {
+        await chrome.storage.local.set({ [STORAGE_KEY]: settings });
+      } catch (_) { /* storage full or gone: the normalized copy still works */ }
+    }
+    return settings;
+  }
+
+  async function update(patch) {
+    const current = await load();
+    const next = normalize(Object.assign({}, current, typeof patch === "function" ? patch(current) : patch));
+    await chrome.storage.local.set({ [STORAGE_KEY]: next });
+    return next;
+  }
+
+  // The rule ids to send as disabled_rules, given the server's rule list (may be null).
+  function disabledRuleIds(settings, rules) {
+    const out = new Set(settings.disabledRules);
+    for (const r of rules || []) {
+      if (r && r.enabled_by_default === false && !settings.enabledRules.includes(r.id)) out.add(r.id);
+    }
+    for (const id of settings.enabledRules) {
+      if (!settings.disabledRules.includes(id)) out.delete(id);
+    }
+    return [...out];
+  }
+
+  function ruleEnabled(settings, rule) {
+    if (settings.disabledRules.includes(rule.id)) return false;
+    if (rule.enabled_by_default === false) return settings.enabledRules.includes(rule.id);
+    return true;
+  }
+
+  function hostEnabled(settings, host) {
+    return !settings.disabledHosts.includes(host);
+  }
+
+  function isSiteCovered(settings, host) {
+    return DEFAULT_SITES.includes(host) || settings.extraSites.includes(host);
+  }
+
+  const api = {
+    VERSION,
+    STORAGE_KEY,
+    DEFAULTS,
+    DEFAULT_SERVER_URL,
+    DEFAULT_SITES,
+    normalize,
+    normalizeHost,
+    normalizeServerUrl,
+    migrate,
+    load,
+    update,
+    hostEnabled,
+    isSiteCovered,
+    disabledRuleIds,
+    ruleEnabled,
+  };
+  root.AlignLensSettings = api;
+  if (typeof module !== "undefined" && module.exports) module.exports = api;
+})(typeof globalThis !== "undefined" ? globalThis : this);

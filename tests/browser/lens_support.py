@@ -1,0 +1,247 @@
+"""Shared helpers for the browser tests, the benchmark and the screenshot script.
+
+- ApiServer: the REAL server (`python -m server --port N`) as a subprocess, polled until healthy.
+- FixtureServer: a threaded http.server for tests/fixtures (+ pages generated in memory).
+- launch_with_extension(): Chromium with the repo root loaded as an unpacked extension.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+FIXTURES = REPO / "tests" / "fixtures"
+CHROMIUM = os.environ.get("ALIGN_LENS_CHROMIUM", "/usr/bin/chromium")
+# Where `python -m server` runs; the repo root unless a developer points it elsewhere.
+SERVER_DIR = Path(os.environ.get("ALIGN_LENS_SERVER_DIR", str(REPO)))
+
+BASE_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ApiServer:
+    """`python -m server --port PORT` started from the repo, as a user would."""
+
+    def __init__(self, port: int | None = None):
+        self.port = port or free_port()
+        self.proc: subprocess.Popen | None = None
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._log = tempfile.TemporaryFile()
+
+    def start(self, timeout: float = 60.0) -> "ApiServer":
+        env = dict(os.environ)
+        # keep bytecode out of the repo: "Load unpacked" refuses a top-level __pycache__
+        env.setdefault("PYTHONPYCACHEPREFIX", str(Path(tempfile.gettempdir()) / "align-lens-pycache"))
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "server", "--port", str(self.port)],
+            cwd=str(SERVER_DIR), env=env, stdout=self._log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited with {self.proc.returncode}: {self.output()}")
+            if self.healthy():
+                return self
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"server not healthy within {timeout}s: {self.output()}")
+
+    def healthy(self) -> bool:
+        try:
+            with urllib.request.urlopen(self.url + "/api/v1/health", timeout=1) as r:
+                return r.status == 200
+        except (urllib.error.URLError, OSError, ValueError):
+            return False
+
+    def get(self, path: str):
+        with urllib.request.urlopen(self.url + path, timeout=10) as r:
+            return json.loads(r.read())
+
+    def post(self, path: str, body: dict):
+        req = urllib.request.Request(self.url + path, data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return json.loads(r.read())
+
+    def output(self) -> str:
+        self._log.seek(0)
+        return self._log.read().decode("utf-8", "replace")[-4000:]
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self.proc = None
+
+
+class _Handler(SimpleHTTPRequestHandler):
+    pages: dict = {}
+
+    def __init__(self, *a, **kw):
+        super().__init__(*a, directory=str(FIXTURES), **kw)
+
+    def log_message(self, *args):  # quiet
+        pass
+
+    def end_headers(self):
+        self.send_header("Cache-Control", "no-store")
+        super().end_headers()
+
+    def do_GET(self):
+        path = self.path.split("?", 1)[0]
+        if path == "/favicon.ico":
+            self.send_response(204)
+            self.end_headers()
+            return
+        body = self.pages.get(path)
+        if body is None and (path == "/" or path.startswith("/posts/")):
+            body = (FIXTURES / "lw_post.html").read_bytes()
+        if body is not None:
+            data = body.encode() if isinstance(body, str) else body
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return
+        super().do_GET()
+
+
+class FixtureServer:
+    """Serves tests/fixtures; /posts/* is the LessWrong-like page; extra pages can be added."""
+
+    def __init__(self, port: int | None = None):
+        handler = type("Handler", (_Handler,), {"pages": {}})
+        self.handler = handler
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port or 0), handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def start(self) -> "FixtureServer":
+        self.thread.start()
+        return self
+
+    def add_page(self, path: str, html: str) -> None:
+        self.handler.pages[path] = html
+
+    def url(self, path: str = "/posts/one/two-kinds-of-progress", host: str = "127.0.0.1") -> str:
+        return f"http://{host}:{self.port}{path}"
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def launch_with_extension(playwright, extra_args=(), user_data_dir: str | None = None, **kw):
+    """A persistent Chromium context with the repo root loaded as an unpacked extension.
+
+    Returns (context, worker, extension_id, user_data_dir)."""
+    data_dir = user_data_dir or tempfile.mkdtemp(prefix="align-lens-profile-")
+    root = str(REPO)
+    context = playwright.chromium.launch_persistent_context(
+        data_dir,
+        executable_path=CHROMIUM,
+        headless=True,
+        args=[f"--disable-extensions-except={root}", f"--load-extension={root}", *BASE_ARGS, *extra_args],
+        **kw,
+    )
+    worker = context.service_workers[0] if context.service_workers else \
+        context.wait_for_event("serviceworker", timeout=15_000)
+    ext_id = worker.url.split("/")[2]
+    return context, worker, ext_id, data_dir
+
+
+def configure(context, worker, ext_id: str, server_url: str, add_host: str | None = "127.0.0.1", **settings):
+    """Point the extension at the test server, then add a site through the options page
+    (the same path a user takes: type the host, press "Add site")."""
+    worker.evaluate(
+        """async (patch) => {
+            const cur = (await chrome.storage.local.get('settings')).settings || {};
+            await chrome.storage.local.set({settings: Object.assign({}, cur, patch)});
+        }""",
+        {"serverUrl": server_url, **settings},
+    )
+    if add_host:
+        page = context.new_page()
+        page.goto(f"chrome-extension://{ext_id}/extension/options/options.html")
+        page.fill("#site-input", add_host)
+        page.click("#add-site-button")
+        page.wait_for_function("h => document.body.dataset.lastAdded === h", arg=add_host, timeout=10_000)
+        page.close()
+
+
+def update_settings(worker, **patch):
+    worker.evaluate(
+        """async (patch) => {
+            const cur = (await chrome.storage.local.get('settings')).settings || {};
+            await chrome.storage.local.set({settings: Object.assign({}, cur, patch)});
+        }""",
+        patch,
+    )
+
+
+def wait_ready(page, timeout: float = 15_000, min_count: int = 0):
+    page.wait_for_function(
+        "n => document.documentElement.dataset.alignLensStatus === 'ready' && "
+        "Number(document.documentElement.dataset.alignLensCount) >= n",
+        arg=min_count, timeout=timeout,
+    )
+
+
+HIGHLIGHTS_JS = """name => {
+    const h = CSS.highlights.get(name);
+    if (!h) return [];
+    return [...h].map(r => {
+        const el = r.startContainer.parentElement;
+        const idEl = el && el.closest('[id]');
+        return [idEl ? idEl.id : null, r.toString()];
+    });
+}"""
+
+
+def highlights(page, name: str = "align-ambiguous"):
+    """[(id of the nearest element with an id, highlighted text)] in document order."""
+    return [tuple(x) for x in page.evaluate(HIGHLIGHTS_JS, name)]
+
+
+def tab_id_for(worker, url_prefix: str) -> int:
+    return worker.evaluate(
+        """async (prefix) => {
+            const tabs = await chrome.tabs.query({});
+            const t = tabs.find(t => (t.url || '').startsWith(prefix));
+            return t ? t.id : null;
+        }""",
+        url_prefix,
+    )
+
+
+def cleanup_profile(path: str) -> None:
+    shutil.rmtree(path, ignore_errors=True)
