@@ -245,3 +245,52 @@ def tab_id_for(worker, url_prefix: str) -> int:
 
 def cleanup_profile(path: str) -> None:
     shutil.rmtree(path, ignore_errors=True)
+
+
+RECT_JS = """([name, id, text]) => {
+    const h = CSS.highlights.get(name);
+    if (!h) return null;
+    for (const r of h) {
+        const el = r.startContainer.parentElement && r.startContainer.parentElement.closest('[id]');
+        if (el && el.id === id && (!text || r.toString() === text)) {
+            const q = r.getClientRects()[0];
+            return {x: q.left + q.width / 2, y: q.top + q.height / 2, w: q.width, h: q.height};
+        }
+    }
+    return null;
+}"""
+
+
+def highlight_point(page, element_id: str, name: str = "align-ambiguous", text: str | None = None):
+    """Scroll the element into view; return the viewport centre of its highlight."""
+    page.evaluate("id => document.getElementById(id).scrollIntoView({block: 'center'})", element_id)
+    point = page.evaluate(RECT_JS, [name, element_id, text])
+    assert point, f"no {name} highlight in #{element_id}"
+    return point
+
+
+def click_highlight(page, element_id: str, name: str = "align-ambiguous", text: str | None = None):
+    point = highlight_point(page, element_id, name, text)
+    page.mouse.click(point["x"], point["y"])
+    return point
+
+
+CARD_JS = """() => {
+    const host = document.querySelector('align-lens-ui');
+    if (!host || !host.shadowRoot) return null;
+    const c = host.shadowRoot.querySelector('.card');
+    if (!c || c.hidden) return null;
+    const t = sel => (c.querySelector(sel) || {}).textContent || '';
+    return {question: t('.question'), why: t('.why'), kicker: t('.kicker'),
+            product: t('.col.product'), superintelligence: t('.col.si'), status: t('.status'),
+            buttons: [...c.querySelectorAll('.actions button')].filter(b => !b.hidden).map(b => b.textContent),
+            focused: host.shadowRoot.activeElement ? host.shadowRoot.activeElement.className : null};
+}"""
+
+
+def card_state(page):
+    return page.evaluate(CARD_JS)
+
+
+def click_card_button(page, css: str):
+    page.locator("align-lens-ui").locator(css).click()
