@@ -294,3 +294,22 @@ def card_state(page):
 
 def click_card_button(page, css: str):
     page.locator("align-lens-ui").locator(css).click()
+
+
+def poll(page, js: str, arg=None, timeout: float = 10.0, interval: float = 0.05):
+    """wait_for_function for extension pages, whose CSP forbids the eval it relies on."""
+    deadline = time.time() + timeout
+    while True:
+        value = page.evaluate(js, arg)
+        if value:
+            return value
+        if time.time() > deadline:
+            raise AssertionError(f"timed out waiting for {js}")
+        time.sleep(interval)
+
+
+def open_popup(context, ext_id: str, tab: int):
+    popup = context.new_page()
+    popup.goto(f"chrome-extension://{ext_id}/extension/popup/popup.html?tab={tab}")
+    poll(popup, "() => document.body.dataset.ready === '1'")
+    return popup

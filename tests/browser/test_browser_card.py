@@ -1,6 +1,6 @@
 """The card: opened by click or keyboard, with the right question; copy, dismiss, rule off."""
 from lens_support import (
-    card_state, click_highlight, highlight_point, highlights, tab_id_for, wait_ready,
+    card_state, click_highlight, highlights, open_popup, poll, tab_id_for, wait_ready,
 )
 from test_browser_highlight import EXPECTED_AMBIGUOUS
 
@@ -107,7 +107,7 @@ def test_options_rule_toggle_applies_to_open_page(browser, page):
     open_fixture(browser, page)
     options = browser.context.new_page()
     options.goto(browser.ext_url("extension/options/options.html"))
-    options.wait_for_function("document.body.dataset.rules === 'ready'")
+    poll(options, "() => document.body.dataset.rules === 'ready'")
     # every rule from GET /api/v1/rules is listed with title, description and example
     rules = browser.api.get("/api/v1/rules")["rules"]
     assert options.locator("#rules li").count() == len(rules)
@@ -132,9 +132,7 @@ def test_popup_counts_list_and_badge(browser, page):
     tab = tab_id_for(browser.sw, browser.fixtures.url(""))
     badge = browser.sw.evaluate("tab => chrome.action.getBadgeText({tabId: tab})", tab)
     assert badge == str(len(EXPECTED_AMBIGUOUS))
-    popup = browser.context.new_page()
-    popup.goto(browser.ext_url(f"extension/popup/popup.html?tab={tab}"))
-    popup.wait_for_function("document.body.dataset.ready === '1'")
+    popup = open_popup(browser.context, browser.ext_id, tab)
     assert popup.evaluate("document.body.dataset.server") == "online"
     assert popup.inner_text("#count-ambiguous") == str(len(EXPECTED_AMBIGUOUS))
     assert int(popup.inner_text("#count-product")) >= 2
@@ -150,7 +148,7 @@ def test_popup_counts_list_and_badge(browser, page):
     page.wait_for_function("document.documentElement.dataset.alignLensStatus === 'off'")
     assert highlights(page) == []
     popup.reload()
-    popup.wait_for_function("document.body.dataset.ready === '1'")
+    poll(popup, "() => document.body.dataset.ready === '1'")
     popup.check("#site-on")
     wait_ready(page, min_count=len(EXPECTED_AMBIGUOUS))
     popup.close()
