@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 
 import spacy
 from flask import Flask, jsonify, request
@@ -16,6 +17,7 @@ from . import __version__
 from .engine import Engine
 from .rules import RULE_ID
 
+OPENAPI_PATH = Path(__file__).resolve().parent / "openapi.json"
 MAX_BODY_BYTES = 5 * 1024 * 1024
 MAX_BLOCKS = 5000
 MAX_ID_CHARS = 200
@@ -55,6 +57,10 @@ def create_app(engine: Engine | None = None, allowed_hosts: set[str] | None = No
     def health():
         return jsonify(status="ok", version=__version__, spacy_version=spacy.__version__,
                        pipeline=f"spacy.blank('en') + {len(engine.rules)} rules")
+
+    @app.get("/api/v1/openapi.json")
+    def openapi():
+        return app.response_class(OPENAPI_PATH.read_bytes(), mimetype="application/json")
 
     @app.get("/api/v1/rules")
     def rules():

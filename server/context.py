@@ -18,12 +18,6 @@ AI, OFF_TOPIC, UNKNOWN = "ai", "off_topic", "unknown"
 SITE_WEIGHT = 10  # a LessWrong or Alignment Forum URL outweighs a page's incidental off-topic words
 
 
-def word_regex(alternatives: list[str], flags=0) -> re.Pattern | None:
-    if not alternatives:
-        return None
-    return re.compile(r"(?<![\w-])(?:" + "|".join(alternatives) + r")(?![\w-])", flags)
-
-
 @dataclass(frozen=True)
 class Counts:
     ai: int = 0
@@ -40,26 +34,49 @@ class Counts:
         return UNKNOWN
 
 
+class Lexicon:
+    """One kind of topic word (AI, off-topic), counted in tokens or in raw text."""
+
+    def __init__(self, data: dict):
+        self.words = frozenset(data.get("words", ()))
+        self.cased = frozenset(data.get("cased", ()))
+        self.prefixes = tuple(data.get("prefixes", ()))
+        self.phrases = {tuple(p.split()) for p in data.get("phrases", ())}
+        self.phrase_starts = frozenset(p[0] for p in self.phrases)
+        # The same words as one regex, for whole blocks that are not tokenised.
+        parts = [re.escape(w) for w in self.words] + [r"\s*".join(map(re.escape, p)) for p in self.phrases]
+        parts += [re.escape(p) + r"[\w-]*" for p in self.prefixes]
+        self.regex = re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w-])", re.IGNORECASE)
+        self.cased_regex = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, self.cased)) + r")(?![\w-])") \
+            if self.cased else None
+
+    def count_text(self, text: str) -> int:
+        n = len(self.regex.findall(text))
+        return n + (len(self.cased_regex.findall(text)) if self.cased_regex else 0)
+
+    def count_tokens(self, orths: list[str], lowers: list[str]) -> int:
+        n = 0
+        for i, lower in enumerate(lowers):
+            if lower in self.words or orths[i] in self.cased or lower.startswith(self.prefixes):
+                n += 1
+            elif lower in self.phrase_starts:
+                n += any(tuple(lowers[i:i + len(p)]) == p for p in self.phrases)
+        return n
+
+
 class TopicCounter:
-    """Counts AI and off-topic words in text with two precompiled regexes per kind."""
+    """Counts AI and off-topic words in a block's text or in a tokenised sentence."""
 
     def __init__(self, path: Path = CONTEXT_PATH):
         data = json.loads(path.read_text(encoding="utf-8"))
-        exact = set(data.get("case_sensitive", []))
-        self.patterns = {}
-        for kind in ("ai", "off_topic"):
-            words = data[kind]
-            self.patterns[kind] = (
-                word_regex([w for w in words if w not in exact], re.IGNORECASE),
-                word_regex([w for w in words if w in exact]),
-            )
+        self.ai, self.off_topic = Lexicon(data["ai"]), Lexicon(data["off_topic"])
         self.ai_sites = tuple(data.get("ai_sites", []))
 
     def count(self, text: str) -> Counts:
-        totals = {}
-        for kind, regexes in self.patterns.items():
-            totals[kind] = sum(len(r.findall(text)) for r in regexes if r is not None)
-        return Counts(totals["ai"], totals["off_topic"])
+        return Counts(self.ai.count_text(text), self.off_topic.count_text(text))
+
+    def count_tokens(self, orths: list[str], lowers: list[str]) -> Counts:
+        return Counts(self.ai.count_tokens(orths, lowers), self.off_topic.count_tokens(orths, lowers))
 
     def site_counts(self, url: str | None) -> Counts:
         """A URL on a known AI site counts as strong AI evidence for the whole page."""
@@ -72,6 +89,13 @@ class TopicCounter:
         if any(host == site or host.endswith("." + site) for site in self.ai_sites):
             return Counts(ai=SITE_WEIGHT)
         return Counts()
+
+
+SETTLED_AT = 25  # topic words; past this lead, more of the page would not change the verdict
+
+
+def settled(page: Counts) -> bool:
+    return abs(page.ai - page.off_topic) >= SETTLED_AT
 
 
 def page_topic(page: Counts) -> str:

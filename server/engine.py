@@ -21,13 +21,15 @@ from spacy.matcher import Matcher
 
 from . import context
 from .offsets import Utf16Map
+from .token_patterns import TokenPattern, UnsupportedPattern, token_features
 from .rules import Rule, RuleError, load_questions, load_rules
 
 CANDIDATE = re.compile(r"align", re.IGNORECASE)
 # The align family as the sense guide lists it; "maligned" and "alignof"-style code names are not members.
 ALIGN_TOKEN = re.compile(r"(?:mis|un|non|re|pre|co|super)?-?align(?:s|ed|ing|ment|ments|er|ers)?$", re.IGNORECASE)
-SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+|\n+|(?<=[;:])\s+(?=[A-Z])")
-EXCEPT = "!except"
+SENTENCE_END = re.compile(r"([.!?…;][\"'”’)\]]*)\s+|\n+")
+NOT_AN_END = re.compile(r"(?:\b(?:e\.g|i\.e|vs|etc|cf|al|Mr|Ms|Dr|St|No|Fig)|\b[A-Z])\.$")  # abbreviations, initials
+WINDOW = 12  # tokens either side of an align word that a phrase pattern may reach
 CACHE_SIZE = 50_000  # blocks; bounds memory for a server left running all day
 
 
@@ -46,14 +48,7 @@ class Engine:
         self.rules = {rule.id: rule for rule in (rules if rules is not None else load_rules())}
         self.questions = questions if questions is not None else load_questions()
         self.topics = topics or context.TopicCounter()
-        self.matcher = Matcher(self.nlp.vocab)
-        for rule in self.rules.values():
-            try:
-                self.matcher.add(rule.id, rule.patterns)
-                if rule.exceptions:
-                    self.matcher.add(rule.id + EXCEPT, rule.exceptions)
-            except MatchPatternError as error:
-                raise RuleError(f"{rule.path}: invalid token pattern: {error}") from None
+        self.patterns = PatternIndex(self.nlp.vocab, self.rules.values())
         self.cache: OrderedDict = OrderedDict()
         self.cache_size = cache_size
         self.lock = threading.Lock()  # spaCy's Matcher and the cache are shared across server threads
@@ -62,20 +57,16 @@ class Engine:
     def analyze(self, texts: list[str], disabled: frozenset[str] = frozenset(),
                 url: str | None = None) -> list[list[dict]]:
         """Findings for each text of one page, in order."""
-        candidate_texts = [t for t in set(texts) if CANDIDATE.search(t)]
+        candidate_texts = [t for t in dict.fromkeys(texts) if CANDIDATE.search(t)]
         with self.lock:
-            page = self.topics.site_counts(url)
-            for text in candidate_texts:
-                page = page + self.block_counts(text)
-            topic = context.page_topic(page)
+            topic = self.page_topic(texts, url)
             decided = {text: self.decide_block(text, topic) for text in candidate_texts}
         return [self.findings(text, decided.get(text, ()), disabled) for text in texts]
 
     def sense_of(self, text: str, start: int, url: str | None = None) -> tuple[str, str | None]:
         """(sense, rule id) of the align word starting at code point `start`; ("none", None) if no finding."""
         with self.lock:
-            page = self.topics.site_counts(url) + self.block_counts(text)
-            for decision in self.decide_block(text, context.page_topic(page)):
+            for decision in self.decide_block(text, self.page_topic([text], url)):
                 if decision.start <= start < decision.end:
                     return self.rules[decision.rule].sense, decision.rule
         return "none", None
@@ -91,6 +82,15 @@ class Engine:
             self.cache.popitem(last=False)
         return value
 
+    def page_topic(self, texts: list[str], url: str | None) -> str:
+        """The page's topic from its URL and blocks, read in order until the verdict is clear."""
+        page = self.topics.site_counts(url)
+        for text in texts:
+            if context.settled(page):
+                break
+            page = page + self.block_counts(text)
+        return context.page_topic(page)
+
     def block_counts(self, text: str) -> context.Counts:
         return self.cached(("counts", text), lambda: self.topics.count(text))
 
@@ -103,36 +103,29 @@ class Engine:
 
     def decide_sentence(self, sentence: str, offset: int, page_topic: str):
         doc = self.nlp.make_doc(sentence)
-        align_tokens = [t.i for t in doc if ALIGN_TOKEN.match(t.text)]
+        features = token_features(doc)
+        align_tokens = [i for i, f in enumerate(features) if "align" in f[1] and ALIGN_TOKEN.match(f[1])]
         if not align_tokens:
             return
-        topic = context.sentence_topic(self.topics.count(sentence), page_topic)
-        hits, exceptions = {}, {}
-        for match_id, start, end in self.matcher(doc):
-            name = self.nlp.vocab.strings[match_id]
-            target = exceptions if name.endswith(EXCEPT) else hits
-            target.setdefault(name.removesuffix(EXCEPT), []).append((start, end))
+        counts = self.topics.count_tokens([f[0] for f in features], [f[1] for f in features])
+        topic = context.sentence_topic(counts, page_topic)
+        units = self.patterns.candidates({f[1] for f in features})
+        sentence_rules = {u.rule for u in units if u.sentence_wide and u.pattern.matches_anywhere(features)}
         for i in align_tokens:
-            rule = self.choose_rule(i, len(doc), hits, exceptions, topic)
+            lengths, excepted = self.patterns.match(features, i, units, sentence_rules)
+            rule = self.choose_rule(lengths, excepted, topic)
             if rule is not None:
                 token = doc[i]
                 yield Decision(offset + token.idx, offset + token.idx + len(token), rule.id)
 
-    def choose_rule(self, i: int, length: int, hits: dict, exceptions: dict, topic: str) -> Rule | None:
+    def choose_rule(self, lengths: dict[str, int], excepted: set[str], topic: str) -> Rule | None:
+        """The highest-priority applicable rule; a longer match breaks ties."""
         best, best_key = None, None
-        for rule_id, spans in hits.items():
+        for rule_id, length in lengths.items():
             rule = self.rules[rule_id]
-            if not allowed(rule.context, topic):
+            if rule_id in excepted or not allowed(rule.context, topic):
                 continue
-            if rule.scope == "phrase":
-                covering = [e - s for s, e in spans if s <= i < e]
-            else:
-                covering = [length]
-            if not covering:
-                continue
-            if any(s <= i < e for s, e in exceptions.get(rule_id, ())):
-                continue
-            key = (rule.priority, max(covering) if rule.scope == "phrase" else 0)
+            key = (rule.priority, length)
             if best_key is None or key > best_key:
                 best, best_key = rule, key
         return best
@@ -153,6 +146,99 @@ class Engine:
         return out
 
 
+@dataclass(frozen=True)
+class PatternUnit:
+    """One token pattern of one rule (or of its exceptions)."""
+    rule: str
+    is_exception: bool
+    sentence_wide: bool
+    pattern: TokenPattern
+    gates: tuple[frozenset, ...]  # each required token's possible words; all must occur in the sentence
+
+
+class PatternIndex:
+    """Every rule's patterns, indexed so that a sentence only tries the ones that could match.
+
+    A pattern whose required tokens name their words (LOWER/ORTH, a string or IN list) cannot
+    match a sentence that lacks one of them, so each pattern is filed under the words of its most
+    selective required token. spaCy's Matcher validates every pattern when the rules load.
+    """
+
+    def __init__(self, vocab, rules):
+        validator = Matcher(vocab, validate=True)
+        self.units: list[PatternUnit] = []
+        for rule in rules:
+            for is_exception, patterns in ((False, rule.patterns), (True, rule.exceptions)):
+                for pattern in patterns:
+                    try:
+                        validator.add(rule.id, [pattern])
+                        compiled = TokenPattern.compile(pattern)
+                    except (MatchPatternError, UnsupportedPattern) as error:
+                        raise RuleError(f"{rule.path}: invalid token pattern: {error}") from None
+                    self.units.append(PatternUnit(rule.id, is_exception, rule.scope == "sentence" and not is_exception,
+                                                  compiled, required_words(pattern)))
+        self.by_word: dict[str, list[int]] = {}
+        self.ungated: list[int] = []
+        for n, unit in enumerate(self.units):
+            if unit.gates:
+                for word in min(unit.gates, key=gate_cost):
+                    self.by_word.setdefault(word, []).append(n)
+            else:
+                self.ungated.append(n)
+
+    def candidates(self, words: set[str]) -> list[PatternUnit]:
+        found = set(self.ungated)
+        for word in words:
+            found.update(self.by_word.get(word, ()))
+        units = (self.units[n] for n in sorted(found))
+        return [u for u in units if not any(gate.isdisjoint(words) for gate in u.gates)]
+
+    def match(self, features: list[tuple], i: int, units: list[PatternUnit],
+              sentence_rules: set[str]) -> tuple[dict[str, int], set[str]]:
+        """For token i: {rule id: longest covering match (0 for sentence-wide rules)}, and the rules excepted."""
+        lengths = dict.fromkeys(sentence_rules, 0)
+        excepted = set()
+        for unit in units:
+            if unit.sentence_wide:
+                continue
+            length = unit.pattern.longest_covering(features, i, WINDOW)
+            if length is None:
+                continue
+            if unit.is_exception:
+                excepted.add(unit.rule)
+            else:
+                lengths[unit.rule] = max(lengths.get(unit.rule, 0), length)
+        return lengths, excepted
+
+
+# Words in nearly every candidate sentence: a pattern filed under them would be tried everywhere.
+COMMON_WORDS = frozenset("the a an to of in on is are be and or for with that this it as by at from not we".split())
+
+
+def gate_cost(gate: frozenset) -> tuple[int, int]:
+    """How often a gate would let a pattern through: align words and common words are everywhere."""
+    everywhere = any(ALIGN_TOKEN.match(word) for word in gate) or not gate.isdisjoint(COMMON_WORDS)
+    return (1 if everywhere else 0, len(gate))
+
+
+def required_words(pattern: list[dict]) -> tuple[frozenset, ...]:
+    """For each token a match must contain (no "?"/"*"), the lowercase words it allows, if it names them."""
+    gates = []
+    for token in pattern:
+        if token.get("OP") in ("?", "*"):
+            continue
+        for key in ("LOWER", "ORTH", "TEXT"):
+            value = token.get(key)
+            if isinstance(value, str):
+                gates.append(frozenset({value.lower()}))
+            elif isinstance(value, dict) and isinstance(value.get("IN"), list):
+                gates.append(frozenset(w.lower() for w in value["IN"]))
+            else:
+                continue
+            break
+    return tuple(gates)
+
+
 def allowed(rule_context: str, topic: str) -> bool:
     if rule_context == "always":
         return True
@@ -165,8 +251,11 @@ def candidate_sentences(text: str):
     """Code-point spans of the sentences of text that contain an align-family word."""
     start = 0
     for boundary in SENTENCE_END.finditer(text):
-        if CANDIDATE.search(text, start, boundary.start()):
-            yield start, boundary.start()
+        end = boundary.end(1) if boundary.group(1) else boundary.start()
+        if boundary.group(1) and NOT_AN_END.search(text, max(start, end - 5), end):
+            continue
+        if CANDIDATE.search(text, start, end):
+            yield start, end
         start = boundary.end()
     if start < len(text) and CANDIDATE.search(text, start):
         yield start, len(text)

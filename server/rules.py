@@ -128,6 +128,8 @@ def parse_rule(data, path: Path, lexicons: dict, questions: dict) -> Rule:
     examples = tuple(parse_example(e, where) for e in data["examples"])
     if not any(e.sense == data["sense"] for e in examples):
         raise RuleError(f"{where}: needs at least one positive example (sense {data['sense']})")
+    if all(e.sense == data["sense"] for e in examples):
+        raise RuleError(f"{where}: needs at least one negative example (another sense, or none)")
     return Rule(id=data["id"], title=data["title"], description=data["description"],
                 sense=data["sense"], question=question if data["sense"] == "ambiguous" else None,
                 explanation=data["explanation"],

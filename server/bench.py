@@ -1,0 +1,98 @@
+"""Benchmark: the engine on a 100,000-word page against a plain regex scan of the same text.
+
+Prints cold (first sight of the page) and warm (same page again, served from the block cache)
+analysis times, and their ratios to `re.finditer(r"\\b\\w*align\\w*\\b", re.I)` over the page.
+"""
+from __future__ import annotations
+
+import random
+import re
+import statistics
+import time
+
+from .engine import Engine
+
+# Written for this benchmark: AI-forum prose, about one align-family word per 60 words.
+SENTENCES = [
+    "The lab released a new model last week and the discussion thread grew quickly.",
+    "Several commenters asked how the evaluation was run and whether the numbers would replicate.",
+    "I think we have made real progress on alignment, but the hard part is still ahead of us.",
+    "A misaligned system could look helpful right up until it has the chance to act on its own goals.",
+    "The paper trains the assistant with RLHF and reports better preference alignment on chat benchmarks.",
+    "Superintelligence alignment asks for guarantees that hold even when the system is smarter than its overseers.",
+    "Most of the post is about compute budgets, scaling curves and the price of inference.",
+    "She moved from the interpretability team to the alignment team after the reorganisation.",
+    "Nobody in the comments could say what would count as evidence that the model is aligned.",
+    "The appendix explains how the reward model was trained on pairwise comparisons from contractors.",
+    "Set text-align to center on the figure captions so the layout matches the journal's style.",
+    "If the agent is capable enough, its behaviour during training tells us little about deployment.",
+    "Outer alignment and inner alignment are different failure modes, and the essay treats them separately.",
+    "The author argues that the field spends too little time on theory and too much on benchmarks.",
+    "We should ask which problem a result addresses before calling it a win.",
+    "Another reply pointed out that the benchmark was saturated two releases ago.",
+    "The organisers thanked everyone who reviewed drafts and suggested clearer wording.",
+    "Our incentives are aligned with the funders, who want results they can publish.",
+    "It is hard to tell from the outside whether the safety case would survive a stronger successor.",
+    "The discussion ended with a list of open questions and a promise to follow up next month.",
+]
+
+
+def build_page(words: int = 100_000, seed: int = 7) -> list[str]:
+    """Paragraphs of four to eight sentences until the page holds `words` words."""
+    rng = random.Random(seed)
+    blocks, count = [], 0
+    while count < words:
+        paragraph = " ".join(rng.choice(SENTENCES) for _ in range(rng.randint(4, 8)))
+        paragraph = f"[{len(blocks)}] " + paragraph  # every block distinct, as on a real page
+        blocks.append(paragraph)
+        count += len(paragraph.split())
+    return blocks
+
+
+def regex_scan(blocks: list[str]) -> int:
+    pattern = re.compile(r"\b\w*align\w*\b", re.IGNORECASE)
+    return sum(1 for block in blocks for _ in pattern.finditer(block))
+
+
+def timed(function, *args, repeat: int = 5) -> float:
+    """Median wall time in milliseconds."""
+    samples = []
+    for _ in range(repeat):
+        began = time.perf_counter()
+        function(*args)
+        samples.append((time.perf_counter() - began) * 1000)
+    return statistics.median(samples)
+
+
+def run(words: int = 100_000) -> dict:
+    blocks = build_page(words)
+    began = time.perf_counter()
+    engine = Engine()
+    startup_ms = (time.perf_counter() - began) * 1000
+    regex_ms = timed(regex_scan, blocks)
+    cold = []
+    for _ in range(3):  # a fresh cache each time: the first sight of this page
+        engine.cache.clear()
+        began = time.perf_counter()
+        findings = engine.analyze(blocks)
+        cold.append((time.perf_counter() - began) * 1000)
+    cold_ms = statistics.median(cold)
+    warm_ms = timed(engine.analyze, blocks)
+    return {"words": sum(len(b.split()) for b in blocks), "blocks": len(blocks),
+            "align_words": regex_scan(blocks), "findings": sum(len(f) for f in findings),
+            "engine_load_ms": startup_ms, "regex_ms": regex_ms, "cold_ms": cold_ms, "warm_ms": warm_ms,
+            "cold_ratio": cold_ms / regex_ms, "warm_ratio": warm_ms / regex_ms}
+
+
+def report(figures: dict) -> str:
+    return (f"server engine on {figures['words']:,} words in {figures['blocks']} blocks "
+            f"({figures['align_words']} align words, {figures['findings']} findings)\n"
+            f"  regex scan  {figures['regex_ms']:8.1f} ms\n"
+            f"  cold        {figures['cold_ms']:8.1f} ms  = {figures['cold_ratio']:.2f}x regex (target <= 3x)\n"
+            f"  warm        {figures['warm_ms']:8.1f} ms  = {figures['warm_ratio']:.2f}x regex (target <= 0.5x)\n"
+            f"  engine load {figures['engine_load_ms']:8.1f} ms")
+
+
+def main(words: int = 100_000) -> int:
+    print(report(run(words)))
+    return 0
