@@ -1,0 +1,71 @@
+// node --test: settings defaults, validation and migration (extension/settings.js).
+const test = require("node:test");
+const assert = require("node:assert/strict");
+const S = require("../../../extension/settings.js");
+
+test("missing or corrupt settings become the defaults", () => {
+  for (const raw of [undefined, null, 42, "x", [], { version: "nope", serverUrl: 7, disabledRules: "all" }]) {
+    const s = S.normalize(raw);
+    assert.equal(s.version, S.VERSION);
+    assert.equal(s.serverUrl, "http://127.0.0.1:8765");
+    assert.deepEqual(s.disabledRules, []);
+    assert.deepEqual(s.enabledRules, []);
+    assert.equal(s.showClear, false);
+    assert.deepEqual(s.extraSites, []);
+    assert.deepEqual(s.disabledHosts, []);
+  }
+});
+
+test("server URL must be a loopback http address", () => {
+  assert.equal(S.normalizeServerUrl("http://localhost:9000/"), "http://localhost:9000");
+  assert.equal(S.normalizeServerUrl(" http://127.0.0.1:8765/api "), "http://127.0.0.1:8765");
+  assert.equal(S.normalizeServerUrl("https://127.0.0.1:8765"), null);
+  assert.equal(S.normalizeServerUrl("http://evil.example:8765"), null);
+  assert.equal(S.normalizeServerUrl("not a url"), null);
+  assert.equal(S.normalize({ serverUrl: "http://example.org" }).serverUrl, "http://127.0.0.1:8765");
+});
+
+test("lists are cleaned: bad items dropped, duplicates removed, hosts normalised", () => {
+  const s = S.normalize({
+    disabledRules: ["progress-claim", "progress-claim", 5, "bad id!", "status-claim"],
+    extraSites: ["https://Example.org/some/path", "example.org", "www.lesswrong.com", "", "::"],
+    disabledHosts: ["EA.greaterwrong.com"],
+    showClear: "yes",
+  });
+  assert.deepEqual(s.disabledRules, ["progress-claim", "status-claim"]);
+  assert.deepEqual(s.extraSites, ["example.org"]); // built-in sites are not "extra"
+  assert.deepEqual(s.disabledHosts, ["ea.greaterwrong.com"]);
+  assert.equal(s.showClear, false); // only a real boolean true turns it on
+});
+
+test("version 1 settings are migrated", () => {
+  const s = S.normalize({
+    apiUrl: "http://localhost:9999",
+    rules: { "progress-claim": false, "status-claim": true, "opt-in": true },
+    sites: ["www.lesswrong.com", "blog.example.com"],
+  });
+  assert.equal(s.serverUrl, "http://localhost:9999");
+  assert.deepEqual(s.disabledRules, ["progress-claim"]);
+  assert.deepEqual(s.enabledRules, ["status-claim", "opt-in"]);
+  assert.deepEqual(s.extraSites, ["blog.example.com"]);
+  assert.equal("apiUrl" in s, false);
+});
+
+test("normalize is idempotent", () => {
+  const once = S.normalize({ disabledRules: ["a"], extraSites: ["x.org"], showClear: true });
+  assert.deepEqual(S.normalize(once), once);
+});
+
+test("disabled_rules sent to the server honour defaults and the user's choices", () => {
+  const rules = [
+    { id: "on-rule", enabled_by_default: true },
+    { id: "off-rule", enabled_by_default: false },
+    { id: "opted-in", enabled_by_default: false },
+  ];
+  const s = S.normalize({ disabledRules: ["on-rule"], enabledRules: ["opted-in"] });
+  assert.deepEqual(S.disabledRuleIds(s, rules).sort(), ["off-rule", "on-rule"]);
+  assert.equal(S.ruleEnabled(s, rules[0]), false);
+  assert.equal(S.ruleEnabled(s, rules[1]), false);
+  assert.equal(S.ruleEnabled(s, rules[2]), true);
+  assert.deepEqual(S.disabledRuleIds(s, null), ["on-rule"]); // rules unknown (server offline)
+});
