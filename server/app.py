@@ -101,7 +101,10 @@ def parse_analyze_request() -> tuple[list[dict], set[str], dict]:
     """Validate the body of POST /api/v1/analyze; raise BadRequest naming the first problem."""
     if not request.is_json:
         raise BadRequest("send JSON with Content-Type: application/json")
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        raise BadRequest("JSON is nested too deeply") from None
     if body is None:
         raise BadRequest("body is not valid JSON")
     if not isinstance(body, dict):
