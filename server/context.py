@@ -26,10 +26,10 @@ class Counts:
     def __add__(self, other: "Counts") -> "Counts":
         return Counts(self.ai + other.ai, self.off_topic + other.off_topic)
 
-    def topic(self, minimum: int = 1) -> str:
-        if self.ai >= minimum and self.ai >= self.off_topic:
+    def topic(self) -> str:
+        if self.ai > self.off_topic:
             return AI
-        if self.off_topic >= minimum and self.off_topic > self.ai:
+        if self.off_topic > self.ai:
             return OFF_TOPIC
         return UNKNOWN
 
@@ -99,8 +99,7 @@ def settled(page: Counts) -> bool:
 
 
 def page_topic(page: Counts) -> str:
-    """A page needs two AI words (or an AI site) to count as an AI page."""
-    return page.topic(minimum=2)
+    return page.topic()
 
 
 def sentence_topic(sentence: Counts, page: str) -> str:

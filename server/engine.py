@@ -26,7 +26,7 @@ from .rules import Rule, RuleError, load_questions, load_rules
 
 CANDIDATE = re.compile(r"align", re.IGNORECASE)
 # The align family as the sense guide lists it; "maligned" and "alignof"-style code names are not members.
-ALIGN_TOKEN = re.compile(r"(?:mis|un|non|re|pre|co|super)?-?align(?:s|ed|ing|ment|ments|er|ers)?$", re.IGNORECASE)
+ALIGN_TOKEN = re.compile(r"(?:mis|un|non|re|pre|co|super)?-?align(?:s|ed|ing|ment|ments|er|ers|able)?$", re.IGNORECASE)
 SENTENCE_END = re.compile(r"([.!?…;][\"'”’)\]]*)\s+|\n+")
 NOT_AN_END = re.compile(r"(?:\b(?:e\.g|i\.e|vs|etc|cf|al|Mr|Ms|Dr|St|No|Fig)|\b[A-Z])\.$")  # abbreviations, initials
 WINDOW = 12  # tokens either side of an align word that a phrase pattern may reach
