@@ -29,6 +29,7 @@ CANDIDATE = re.compile(r"align", re.IGNORECASE)
 ALIGN_TOKEN = re.compile(r"(?:mis|un|non|re|pre|co|super)?-?align(?:s|ed|ing|ment|ments|er|ers|able)?$", re.IGNORECASE)
 SENTENCE_END = re.compile(r"([.!?…;][\"'”’)\]]*)\s+|\n+")
 NOT_AN_END = re.compile(r"(?:\b(?:e\.g|i\.e|vs|etc|cf|al|Mr|Ms|Dr|St|No|Fig)|\b[A-Z])\.$")  # abbreviations, initials
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 WINDOW = 12  # tokens either side of an align word that a phrase pattern may reach
 CACHE_SIZE = 50_000  # blocks; bounds memory for a server left running all day
 
@@ -102,6 +103,9 @@ class Engine:
             yield from self.decide_sentence(text[start:end], start, page_topic)
 
     def decide_sentence(self, sentence: str, offset: int, page_topic: str):
+        if not sentence.isascii():
+            # JSON may carry lone surrogates, which spaCy cannot hash; U+FFFD keeps every offset.
+            sentence = LONE_SURROGATE.sub("\ufffd", sentence)
         doc = self.nlp.make_doc(sentence)
         features = token_features(doc)
         align_tokens = [i for i, f in enumerate(features) if "align" in f[1] and ALIGN_TOKEN.match(f[1])]
