@@ -45,7 +45,7 @@ def evaluate(args) -> int:
 
 def bench(args) -> int:
     from .bench import main as bench_main
-    return bench_main(words=args.words)
+    return bench_main(words=args.words, words_per_align=args.words_per_align)
 
 
 def main(argv=None) -> int:
@@ -63,6 +63,8 @@ def main(argv=None) -> int:
     ev.add_argument("--show-errors", action="store_true")
     be = commands.add_parser("bench", help="time the engine against a plain regex scan")
     be.add_argument("--words", type=int, default=100_000)
+    be.add_argument("--words-per-align", type=int, default=40,
+                    help="density of align-family words (the essay behind the product: one per 41 words)")
     args = parser.parse_args(argv)
     handlers = {None: serve, "serve": serve, "check": check, "evaluate": evaluate, "bench": bench}
     return handlers[args.command](args)

@@ -12,38 +12,45 @@ import time
 
 from .engine import Engine
 
-# Written for this benchmark: AI-forum prose, about one align-family word per 60 words.
-SENTENCES = [
-    "The lab released a new model last week and the discussion thread grew quickly.",
-    "Several commenters asked how the evaluation was run and whether the numbers would replicate.",
+# Written for this benchmark: AI-forum prose. The page mixes the two lists so that align-family
+# words come at a chosen density; the essay behind the product has one per 41 words.
+ALIGN_SENTENCES = [
     "I think we have made real progress on alignment, but the hard part is still ahead of us.",
     "A misaligned system could look helpful right up until it has the chance to act on its own goals.",
     "The paper trains the assistant with RLHF and reports better preference alignment on chat benchmarks.",
     "Superintelligence alignment asks for guarantees that hold even when the system is smarter than its overseers.",
-    "Most of the post is about compute budgets, scaling curves and the price of inference.",
     "She moved from the interpretability team to the alignment team after the reorganisation.",
     "Nobody in the comments could say what would count as evidence that the model is aligned.",
-    "The appendix explains how the reward model was trained on pairwise comparisons from contractors.",
     "Set text-align to center on the figure captions so the layout matches the journal's style.",
-    "If the agent is capable enough, its behaviour during training tells us little about deployment.",
     "Outer alignment and inner alignment are different failure modes, and the essay treats them separately.",
+    "Our incentives are aligned with the funders, who want results they can publish.",
+    "Is the alignment problem mostly about specification, or mostly about generalisation?",
+]
+PLAIN_SENTENCES = [
+    "The lab released a new model last week and the discussion thread grew quickly.",
+    "Several commenters asked how the evaluation was run and whether the numbers would replicate.",
+    "Most of the post is about compute budgets, scaling curves and the price of inference.",
+    "The appendix explains how the reward model was trained on pairwise comparisons from contractors.",
+    "If the agent is capable enough, its behaviour during training tells us little about deployment.",
     "The author argues that the field spends too little time on theory and too much on benchmarks.",
     "We should ask which problem a result addresses before calling it a win.",
     "Another reply pointed out that the benchmark was saturated two releases ago.",
     "The organisers thanked everyone who reviewed drafts and suggested clearer wording.",
-    "Our incentives are aligned with the funders, who want results they can publish.",
     "It is hard to tell from the outside whether the safety case would survive a stronger successor.",
     "The discussion ended with a list of open questions and a promise to follow up next month.",
 ]
+SENTENCES = ALIGN_SENTENCES + PLAIN_SENTENCES
 
 
-def build_page(words: int = 100_000, seed: int = 7) -> list[str]:
+def build_page(words: int = 100_000, words_per_align: int = 40, seed: int = 7) -> list[str]:
     """Paragraphs of four to eight sentences until the page holds `words` words."""
     rng = random.Random(seed)
+    align_share = 16 / words_per_align  # sentences average 16 words and 1.2 align words
     blocks, count = [], 0
     while count < words:
-        paragraph = " ".join(rng.choice(SENTENCES) for _ in range(rng.randint(4, 8)))
-        paragraph = f"[{len(blocks)}] " + paragraph  # every block distinct, as on a real page
+        sentences = [rng.choice(ALIGN_SENTENCES if rng.random() < align_share / 1.2 else PLAIN_SENTENCES)
+                     for _ in range(rng.randint(4, 8))]
+        paragraph = f"[{len(blocks)}] " + " ".join(sentences)  # every block distinct, as on a real page
         blocks.append(paragraph)
         count += len(paragraph.split())
     return blocks
@@ -55,44 +62,45 @@ def regex_scan(blocks: list[str]) -> int:
 
 
 def timed(function, *args, repeat: int = 5) -> float:
-    """Median wall time in milliseconds."""
+    """Fastest of `repeat` runs in milliseconds: the least disturbed by other work on the machine."""
     samples = []
     for _ in range(repeat):
         began = time.perf_counter()
         function(*args)
         samples.append((time.perf_counter() - began) * 1000)
-    return statistics.median(samples)
+    return min(samples)
 
 
-def run(words: int = 100_000) -> dict:
-    blocks = build_page(words)
+def run(words: int = 100_000, words_per_align: int = 40) -> dict:
+    blocks = build_page(words, words_per_align)
     began = time.perf_counter()
     engine = Engine()
-    startup_ms = (time.perf_counter() - began) * 1000
+    load_ms = (time.perf_counter() - began) * 1000
     regex_ms = timed(regex_scan, blocks)
-    cold = []
-    for _ in range(3):  # a fresh cache each time: the first sight of this page
+
+    def cold():  # the first sight of this page: an empty cache
         engine.cache.clear()
-        began = time.perf_counter()
-        findings = engine.analyze(blocks)
-        cold.append((time.perf_counter() - began) * 1000)
-    cold_ms = statistics.median(cold)
+        return engine.analyze(blocks)
+
+    cold_ms = timed(cold, repeat=3)
+    findings = engine.analyze(blocks)
     warm_ms = timed(engine.analyze, blocks)
     return {"words": sum(len(b.split()) for b in blocks), "blocks": len(blocks),
             "align_words": regex_scan(blocks), "findings": sum(len(f) for f in findings),
-            "engine_load_ms": startup_ms, "regex_ms": regex_ms, "cold_ms": cold_ms, "warm_ms": warm_ms,
+            "engine_load_ms": load_ms, "regex_ms": regex_ms, "cold_ms": cold_ms, "warm_ms": warm_ms,
             "cold_ratio": cold_ms / regex_ms, "warm_ratio": warm_ms / regex_ms}
 
 
 def report(figures: dict) -> str:
     return (f"server engine on {figures['words']:,} words in {figures['blocks']} blocks "
-            f"({figures['align_words']} align words, {figures['findings']} findings)\n"
+            f"({figures['align_words']} align words, one per {figures['words'] // max(figures['align_words'], 1)} words; "
+            f"{figures['findings']} findings)\n"
             f"  regex scan  {figures['regex_ms']:8.1f} ms\n"
             f"  cold        {figures['cold_ms']:8.1f} ms  = {figures['cold_ratio']:.2f}x regex (target <= 3x)\n"
             f"  warm        {figures['warm_ms']:8.1f} ms  = {figures['warm_ratio']:.2f}x regex (target <= 0.5x)\n"
-            f"  engine load {figures['engine_load_ms']:8.1f} ms")
+            f"  engine load {figures['engine_load_ms']:8.1f} ms (spaCy blank('en') + rules)")
 
 
-def main(words: int = 100_000) -> int:
-    print(report(run(words)))
+def main(words: int = 100_000, words_per_align: int = 40) -> int:
+    print(report(run(words, words_per_align)))
     return 0

@@ -90,9 +90,14 @@ class TokenPattern:
 
     def longest_covering(self, features: list[tuple], i: int, reach: int) -> int | None:
         """Length of the longest match that contains token i, or None; matches start at most `reach` before i."""
+        if not any(predicate(features[i]) for predicate, _, _ in self.steps):
+            return None  # no token of the pattern accepts token i, so no match can contain it
+        first, first_required = self.steps[0][0], self.steps[0][1] > 0
         longest = None
         limit = reach if self.max_length is None else min(reach, self.max_length - 1)
         for start in range(max(0, i - limit), i + 1):
+            if first_required and not first(features[start]):
+                continue
             for end in self.ends(features, start):
                 if end > i and end - start >= max(self.min_length, 1):
                     longest = max(longest or 0, end - start)
