@@ -125,7 +125,7 @@ def parse_analyze_request() -> tuple[list[dict], set[str], dict]:
     if not isinstance(disabled, list) or len(disabled) > MAX_DISABLED_RULES:
         raise BadRequest(f"\"disabled_rules\" must be a list of at most {MAX_DISABLED_RULES} rule ids")
     for n, rule_id in enumerate(disabled):
-        if not isinstance(rule_id, str) or len(rule_id) > 64 or not RULE_ID.match(rule_id):
+        if not isinstance(rule_id, str) or len(rule_id) > 64 or not RULE_ID.fullmatch(rule_id):
             raise BadRequest(f"disabled_rules[{n}] is not a rule id (lowercase words joined by '-')")
     page = body.get("page", {})
     if page is None:

@@ -19,7 +19,7 @@ SENSES = ("ambiguous", "product", "superintelligence", "specific", "none")
 SCOPES = ("phrase", "sentence")
 # When a rule may fire: always; unless the text is clearly about something other than AI; only in AI text.
 CONTEXTS = ("always", "not_off_topic", "ai")
-RULE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+RULE_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # use fullmatch: "$" would accept a trailing newline
 MARKED = re.compile(r"\[\[(.+?)\]\]")
 
 
@@ -110,7 +110,7 @@ def parse_rule(data, path: Path, lexicons: dict, questions: dict) -> Rule:
     for key, kind in required.items():
         if not isinstance(data.get(key), kind):
             raise RuleError(f"{where}: \"{key}\" must be a {kind.__name__}")
-    if not RULE_ID.match(data["id"]) or data["id"] != path.stem:
+    if not RULE_ID.fullmatch(data["id"]) or data["id"] != path.stem:
         raise RuleError(f"{where}: id must be a slug equal to the file name")
     if data["sense"] not in SENSES:
         raise RuleError(f"{where}: sense must be one of {SENSES}")
