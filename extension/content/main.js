@@ -10,8 +10,8 @@
 
   const html = document.documentElement;
   const CACHE_LIMIT = 20000;
-  const REQUEST_BLOCKS = 2000;        // the API takes up to 5000 blocks a request
-  const REQUEST_CHARS = 1500000;      // and 5 MB a body
+  const REQUEST_BLOCKS = 5000;        // the API takes up to 5000 blocks a request
+  const REQUEST_CHARS = 1500000;      // and 5 MB a body (UTF-8 can take 3 bytes a character)
   const RETRY_MIN_MS = 500;
   const RETRY_MAX_MS = 8000;
 
@@ -33,7 +33,11 @@
     focusIndex: -1,
   };
 
-  const setAttr = (name, value) => html.setAttribute(`data-align-lens-${name}`, String(value));
+  // Only write when the value changes: attribute writes on <html> are not free on big pages.
+  const setAttr = (name, value) => {
+    const attr = `data-align-lens-${name}`;
+    if (html.getAttribute(attr) !== String(value)) html.setAttribute(attr, String(value));
+  };
 
   function setStatus(status) {
     state.status = status;
@@ -99,20 +103,19 @@
   async function requestFindings(texts) {
     const blocks = texts.map((text, i) => ({ id: `b${i}`, text }));
     const chunks = T.chunkBlocks(blocks, REQUEST_BLOCKS, REQUEST_CHARS);
-    for (const chunk of chunks) {
-      const reply = await send({
-        type: "analyze",
-        blocks: chunk,
-        page: { url: location.href, title: document.title },
-      });
+    const page = { url: location.href, title: document.title };
+    // Big pages: the chunks go out together (the server is threaded) and show as they come back.
+    const results = await Promise.all(chunks.map(async (chunk) => {
+      const reply = await send({ type: "analyze", blocks: chunk, page });
       if (!reply || !reply.ok) return false;
       const byId = new Map(chunk.map((b) => [b.id, b.text]));
       for (const b of reply.blocks) {
         if (byId.has(b.id)) state.cache.set(byId.get(b.id), Array.isArray(b.findings) ? b.findings : []);
       }
-      if (chunks.length > 1) await render();
-    }
-    return true;
+      if (chunks.length > 1 && state.active) await render();
+      return true;
+    }));
+    return results.every(Boolean);
   }
 
   async function scan() {
@@ -362,7 +365,13 @@
     document.addEventListener("click", onClick, true);
     document.addEventListener("keydown", onKeyDown, true);
     setStatus("scanning");
-    loadDismissed().then(scan);
+    // Start after the page's first frame, so its own first layout is not counted in our work.
+    // (Hidden tabs get no animation frames: the timer covers them.)
+    const afterFrame = new Promise((resolve) => {
+      requestAnimationFrame(() => setTimeout(resolve, 0));
+      setTimeout(resolve, 200);
+    });
+    Promise.all([loadDismissed(), afterFrame]).then(scan);
   }
 
   function deactivate() {
