@@ -17,7 +17,10 @@ def serve(args) -> int:
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"WARNING: listening on {args.host}, not loopback: other machines can reach this API.",
               file=sys.stderr)
-    app = create_app(allowed_hosts={args.host} if args.host not in ("0.0.0.0", "::") else None)
+    from .engine import Engine
+
+    engine = Engine(cache_size=args.cache_size)
+    app = create_app(engine, allowed_hosts={args.host} if args.host not in ("0.0.0.0", "::") else None)
     print(f"Alignment Lens API listening on http://{args.host}:{args.port}  (Ctrl+C stops it)")
     print("Load the extension: chrome://extensions > Developer mode > Load unpacked > this repo's folder.")
     sys.stdout.flush()
@@ -55,6 +58,7 @@ def main(argv=None) -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("ALIGNMENT_LENS_PORT", DEFAULT_PORT)),
                         help="port (env ALIGNMENT_LENS_PORT; default 8765)")
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--cache-size", type=int, default=50_000, help="analysed blocks kept in memory")
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("serve", help="serve the API (the default)")
     commands.add_parser("check", help="run every rule's example sentences")

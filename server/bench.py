@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import random
 import re
-import statistics
+import socket
+import subprocess
+import sys
 import time
+import urllib.request
+from pathlib import Path
 
 from .engine import Engine
 
@@ -101,6 +105,38 @@ def report(figures: dict) -> str:
             f"  engine load {figures['engine_load_ms']:8.1f} ms (spaCy blank('en') + rules)")
 
 
+def serve_figures() -> dict:
+    """Start `python -m server` on a free port: seconds until it answers, and its idle memory."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    began = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-m", "server", "--port", str(port)],
+                               cwd=Path(__file__).resolve().parents[1],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).read()
+                break
+            except OSError:
+                if process.poll() is not None or time.perf_counter() - began > 60:
+                    raise RuntimeError("the server did not start") from None
+                time.sleep(0.05)
+        startup_s = time.perf_counter() - began
+        time.sleep(1)
+        status = Path(f"/proc/{process.pid}/status")
+        rss_kb = next((int(line.split()[1]) for line in status.read_text().splitlines()
+                       if line.startswith("VmRSS:")), 0) if status.exists() else 0
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    return {"startup_s": startup_s, "idle_rss_mb": rss_kb / 1024}
+
+
 def main(words: int = 100_000, words_per_align: int = 40) -> int:
     print(report(run(words, words_per_align)))
+    served = serve_figures()
+    print(f"server start-up {served['startup_s']:.2f} s (target < 3 s), "
+          f"idle memory {served['idle_rss_mb']:.0f} MB (target < 150 MB)")
     return 0
