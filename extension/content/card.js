@@ -195,12 +195,7 @@
       root.querySelector(".kicker").textContent = SENSE_LABEL[f.sense] || SENSE_LABEL.ambiguous;
       const question = root.querySelector(".question");
       question.textContent = f.question || this.clearNote(f);
-      const why = root.querySelector(".why");
-      why.textContent = "";
-      const b = document.createElement("b");
-      b.textContent = this.handlers.describeRule(f.rule);
-      why.append("Flagged by ", b);
-      if (f.explanation) why.append(": " + f.explanation);
+      this.fillWhy(f);
       root.querySelector(".col.product").classList.toggle("current", f.sense === "product");
       root.querySelector(".col.si").classList.toggle("current", f.sense === "superintelligence");
       root.querySelector(".copy").hidden = !f.question;
@@ -213,6 +208,19 @@
       } else {
         this.card.focus({ preventScroll: true });
       }
+    }
+
+    fillWhy(f) {
+      const why = this.root.querySelector(".why");
+      why.textContent = "";
+      const b = document.createElement("b");
+      b.textContent = this.handlers.describeRule(f.rule);
+      why.append("Flagged by ", b);
+      if (f.explanation) why.append(": " + f.explanation);
+    }
+
+    refreshWhy(item) {
+      if (this.isOpen() && this.item === item) this.fillWhy(item.finding);
     }
 
     clearNote(f) {

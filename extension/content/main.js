@@ -250,11 +250,12 @@
     }
   }
 
-  async function openItem(item, keyboard) {
-    await ensureRules();
+  function openItem(item, keyboard) {
     hl.setActive(item);
     state.focusIndex = state.items.indexOf(item);
     ui.open(item, { keyboard });
+    // rule titles come from GET /rules; the card shows the rule id until they arrive
+    if (!state.rules) ensureRules().then(() => ui.refreshWhy(item));
   }
 
   function onClick(event) {

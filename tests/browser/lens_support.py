@@ -313,3 +313,11 @@ def open_popup(context, ext_id: str, tab: int):
     popup.goto(f"chrome-extension://{ext_id}/extension/popup/popup.html?tab={tab}")
     poll(popup, "() => document.body.dataset.ready === '1'")
     return popup
+
+
+CARD_OPEN_JS = ("() => { const h = document.querySelector('align-lens-ui'); "
+                "return !!h && !h.shadowRoot.querySelector('.card').hidden; }")
+
+
+def wait_card_open(page, timeout: float = 5_000):
+    page.wait_for_function(CARD_OPEN_JS, timeout=timeout)

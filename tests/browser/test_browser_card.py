@@ -1,6 +1,6 @@
 """The card: opened by click or keyboard, with the right question; copy, dismiss, rule off."""
 from lens_support import (
-    card_state, click_highlight, highlights, open_popup, poll, tab_id_for, wait_ready,
+    card_state, click_highlight, highlights, open_popup, poll, tab_id_for, wait_card_open, wait_ready,
 )
 from test_browser_highlight import EXPECTED_AMBIGUOUS
 
@@ -22,8 +22,7 @@ def server_finding(api, text, needle):
 def test_click_opens_card_with_question(browser, page):
     open_fixture(browser, page)
     click_highlight(page, "p-progress")
-    page.wait_for_function("() => document.querySelector('align-lens-ui') && "
-                           "!document.querySelector('align-lens-ui').shadowRoot.querySelector('.card').hidden")
+    wait_card_open(page)
     card = card_state(page)
     sentence = page.evaluate("document.getElementById('p-progress').textContent")
     expected = server_finding(browser.api, sentence, "alignment")
@@ -70,7 +69,7 @@ def test_keyboard_next_previous_and_enter(browser, page):
     browser.sw.evaluate(run, ["previous-highlight", tab])
     page.wait_for_function("() => [...CSS.highlights.get('align-active')][0].startContainer.parentElement.id === 'p-progress'")
     page.keyboard.press("Enter")
-    page.wait_for_function("() => !document.querySelector('align-lens-ui').shadowRoot.querySelector('.card').hidden")
+    wait_card_open(page)
     card = card_state(page)
     assert card["question"] == PROGRESS_Q
     assert card["focused"] and "copy" in card["focused"]  # keyboard users land on the first action
