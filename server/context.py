@@ -15,7 +15,8 @@ from urllib.parse import urlsplit
 CONTEXT_PATH = Path(__file__).resolve().parent / "context.json"
 
 AI, OFF_TOPIC, UNKNOWN = "ai", "off_topic", "unknown"
-SITE_WEIGHT = 10  # a LessWrong or Alignment Forum URL outweighs a page's incidental off-topic words
+SETTLED_AT = 25  # topic words; past this lead, more of the page would not change the verdict
+SITE_WEIGHT = SETTLED_AT  # a LessWrong or Alignment Forum URL settles the page as an AI page
 
 
 @dataclass(frozen=True)
@@ -89,9 +90,6 @@ class TopicCounter:
         if any(host == site or host.endswith("." + site) for site in self.ai_sites):
             return Counts(ai=SITE_WEIGHT)
         return Counts()
-
-
-SETTLED_AT = 25  # topic words; past this lead, more of the page would not change the verdict
 
 
 def settled(page: Counts) -> bool:

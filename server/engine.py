@@ -31,6 +31,7 @@ SENTENCE_END = re.compile(r"([.!?…;][\"'”’)\]]*)\s+|\n+")
 NOT_AN_END = re.compile(r"(?:\b(?:e\.g|i\.e|vs|etc|cf|al|Mr|Ms|Dr|St|No|Fig)|\b[A-Z])\.$")  # abbreviations, initials
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 WINDOW = 12  # tokens either side of an align word that a phrase pattern may reach
+PAGE_CONTEXT_CHARS = 60_000  # about 10,000 words decide a page's topic
 CACHE_SIZE = 50_000  # blocks; bounds memory for a server left running all day
 
 
@@ -84,12 +85,15 @@ class Engine:
         return value
 
     def page_topic(self, texts: list[str], url: str | None) -> str:
-        """The page's topic from its URL and blocks, read in order until the verdict is clear."""
-        page = self.topics.site_counts(url)
-        for text in texts:
-            if context.settled(page):
+        """The page's topic from its URL and blocks: blocks with align words first, then the rest,
+        until the verdict is clear or PAGE_CONTEXT_CHARS have been read (a page is one topic)."""
+        page, budget = self.topics.site_counts(url), PAGE_CONTEXT_CHARS
+        ordered = sorted(texts, key=lambda text: CANDIDATE.search(text) is None)
+        for text in ordered:
+            if context.settled(page) or budget <= 0:
                 break
             page = page + self.block_counts(text)
+            budget -= len(text)
         return context.page_topic(page)
 
     def block_counts(self, text: str) -> context.Counts:
