@@ -30,7 +30,7 @@ ARTIFACTS = Path(__file__).resolve().parent / ".artifacts"
 LOAD_SECONDS = float(os.environ.get("ALIGNMENT_LENS_LOAD_SECONDS", "20"))
 CLIENTS = 16
 SMALL_CACHE = 256
-RUN_SECONDS = 3.0
+RUN_SECONDS = 2.0
 MAX_RSS_GROWTH_KB = 8 * 1024
 
 SENTENCES = [

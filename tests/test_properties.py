@@ -143,7 +143,7 @@ def tiny_cache_client():
 
 
 # ---- the offset map ---------------------------------------------------------------------------
-@examples(1500)
+@examples(1000)
 @given(st.text(ANY_CHAR, max_size=60) | mixed_text(ANY_CHAR))
 def test_utf16_map_matches_javascript_indexes(text):
     from server.offsets import Utf16Map
@@ -162,7 +162,7 @@ def test_utf16_map_counts_two_units_per_astral_character(astral, rest):
 
 
 # ---- the analysis API (Flask test client) --------------------------------------------------------
-@examples(1200)
+@examples(800)
 @given(blocks_of(mixed_text()), page_urls)
 def test_findings_are_exact_utf16_slices_of_their_block(app, blocks, url):
     client = app.test_client()
@@ -220,7 +220,7 @@ def test_astral_prefix_shifts_every_finding_by_two_units_each(app, text, k, astr
     assert findings_of(shifted)[0] == expected
 
 
-@examples(300)
+@examples(200)
 @given(blocks_of(mixed_text(), max_blocks=6), st.randoms(use_true_random=False), page_urls)
 def test_answers_do_not_depend_on_block_order_ids_or_the_cache(app, tiny_cache_client, blocks, rnd, url):
     client = app.test_client()
