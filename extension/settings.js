@@ -126,8 +126,9 @@
     const got = await chrome.storage.local.get(STORAGE_KEY);
     const raw = got[STORAGE_KEY];
     const settings = normalize(raw);
-    // Repair a missing, corrupt or old object in place.
-    if (!sameJSON(raw, settings)) {
+    // Repair a corrupt or old object in place. (A missing one needs no write: the defaults
+    // apply, and writing them could race with a first save made elsewhere.)
+    if (raw !== undefined && !sameJSON(raw, settings)) {
       try {
         await chrome.storage.local.set({ [STORAGE_KEY]: settings });
       } catch (_) { /* storage full or gone: the normalized copy still works */ }

@@ -195,19 +195,45 @@
       }
     }
     if (!state.active) return;
-    const active = hl.active;
-    hl.render(items);
-    if (active && ui.isOpen()) {
-      const same = items.find((it) => it.key === active.key);
-      if (same) hl.setActive(same);
-      else ui.close(false);
+    if (!sameItems(state.items, items)) {
+      // Swapping highlights makes the browser repaint them all: skip it when nothing changed.
+      const active = hl.active;
+      hl.render(items);
+      if (active) {
+        const same = items.find((it) => it.key === active.key && it.block.el === active.block.el);
+        if (same) {
+          hl.setActive(same);
+          if (ui.item === active) ui.item = same;
+          if (ui.focusItem === active) ui.focusItem = same;
+        } else if (ui.isOpen()) {
+          ui.close(false);
+        }
+      }
+      state.items = items;
     }
-    state.items = items;
     state.counts = counts;
-    ui.setTheme(isDark());
-    setAttr("theme", ui.dark ? "dark" : "light");
+    if (!html.hasAttribute("data-align-lens-theme")) updateTheme();
     setAttr("count", counts.ambiguous);
     send({ type: "count", count: counts.ambiguous, status: state.status });
+  }
+
+  function updateTheme() {
+    ui.setTheme(isDark());
+    setAttr("theme", ui.dark ? "dark" : "light");
+  }
+
+  // Same uses over the same text nodes at the same offsets?
+  function sameItems(a, b) {
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i].range;
+      const y = b[i].range;
+      if (a[i].key !== b[i].key || a[i].clear !== b[i].clear || x.startContainer !== y.startContainer ||
+          x.endContainer !== y.endContainer || x.startOffset !== y.startOffset || x.endOffset !== y.endOffset) {
+        return false;
+      }
+    }
+    return true;
   }
 
   function onPageChange({ urlChanged }) {
@@ -251,6 +277,7 @@
   }
 
   function openItem(item, keyboard) {
+    updateTheme(); // the page's theme may have been switched since the last look
     hl.setActive(item);
     state.focusIndex = state.items.indexOf(item);
     ui.open(item, { keyboard });
@@ -261,6 +288,8 @@
   function onClick(event) {
     if (!state.active || event.button !== 0) return;
     if (ui.owns(event)) return;
+    const selection = document.getSelection();
+    if (selection && !selection.isCollapsed && String(selection).trim()) return; // selecting text
     const item = state.items.length ? hl.hitTest(event.clientX, event.clientY) : null;
     const inLink = event.target && event.target.closest && event.target.closest("a[href]");
     if (item && !inLink) {
