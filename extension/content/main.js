@@ -100,14 +100,32 @@
     state.retryDelay = Math.min(RETRY_MAX_MS, state.retryDelay * 2);
   }
 
-  async function requestFindings(texts) {
+  // Only text with an align-family word can hold a finding. The server judges a bare use by the
+  // page's topic, so each request also carries some of the page's other text as context.
+  const ALIGN_WORD = /align/i;
+  const CONTEXT_CHARS = 12000;
+
+  function contextTexts(blocks) {
+    const out = [];
+    let size = 0;
+    for (const b of blocks) {
+      if (ALIGN_WORD.test(b.text)) continue;
+      if (size + b.text.length > CONTEXT_CHARS) break;
+      out.push(b.text);
+      size += b.text.length;
+    }
+    return out;
+  }
+
+  async function requestFindings(texts, context) {
     const blocks = texts.map((text, i) => ({ id: `b${i}`, text }));
-    const chunks = T.chunkBlocks(blocks, REQUEST_BLOCKS, REQUEST_CHARS);
+    const chunks = T.chunkBlocks(blocks, REQUEST_BLOCKS - context.length, REQUEST_CHARS - CONTEXT_CHARS);
     const page = { url: location.href, title: document.title };
+    const contextBlocks = context.map((text, i) => ({ id: `c${i}`, text }));
     // Big pages: the chunks go out together (the server is threaded) and show as they come back.
     const results = await Promise.all(chunks.map(async (chunk) => {
-      const reply = await send({ type: "analyze", blocks: chunk, page });
-      if (!reply || !reply.ok) return false;
+      const reply = await send({ type: "analyze", blocks: chunk.concat(contextBlocks), page });
+      if (!reply || !reply.ok || !Array.isArray(reply.blocks)) return false;
       const byId = new Map(chunk.map((b) => [b.id, b.text]));
       for (const b of reply.blocks) {
         if (byId.has(b.id)) state.cache.set(byId.get(b.id), Array.isArray(b.findings) ? b.findings : []);
@@ -136,11 +154,16 @@
         if (gen !== state.generation || !state.active) break;
         state.blocks = blocks;
         if (state.cache.size > CACHE_LIMIT) state.cache.clear();
-        const missing = [...new Set(blocks.map((b) => b.text).filter((t) => !state.cache.has(t)))];
+        const missing = [];
+        for (const b of blocks) {
+          if (state.cache.has(b.text)) continue;
+          if (ALIGN_WORD.test(b.text)) missing.push(b.text);
+          else state.cache.set(b.text, []);
+        }
         let ok = true;
         if (missing.length) {
           if (state.status !== "ready" && state.status !== "offline") setStatus("scanning");
-          ok = await requestFindings(missing);
+          ok = await requestFindings([...new Set(missing)], contextTexts(blocks));
           if (!state.active) break;
         }
         await render();
