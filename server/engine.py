@@ -27,7 +27,7 @@ from .rules import Rule, RuleError, load_questions, load_rules
 CANDIDATE = re.compile(r"align", re.IGNORECASE)
 # The align family as the sense guide lists it; "maligned" and "alignof"-style code names are not members.
 ALIGN_TOKEN = re.compile(r"(?:mis|un|non|re|pre|co|super)?-?align(?:s|ed|ing|ment|ments|er|ers|able)?$", re.IGNORECASE)
-SENTENCE_END = re.compile(r"([.!?…;][\"'”’)\]]*)\s+|\n+")
+SENTENCE_END = re.compile(r"([.!?…;][\"'”’)\]]*)\s+|\n+")  # a clause after ";" stands alone
 NOT_AN_END = re.compile(r"(?:\b(?:e\.g|i\.e|vs|etc|cf|al|Mr|Ms|Dr|St|No|Fig)|\b[A-Z])\.$")  # abbreviations, initials
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 WINDOW = 12  # tokens either side of an align word that a phrase pattern may reach
@@ -252,6 +252,8 @@ def allowed(rule_context: str, topic: str) -> bool:
         return True
     if rule_context == "ai":
         return topic == context.AI
+    if rule_context == "not_ai":
+        return topic != context.AI
     return topic != context.OFF_TOPIC  # "not_off_topic"
 
 

@@ -17,8 +17,9 @@ QUESTIONS_PATH = HERE / "questions.json"
 
 SENSES = ("ambiguous", "product", "superintelligence", "specific", "none")
 SCOPES = ("phrase", "sentence")
-# When a rule may fire: always; unless the text is clearly about something other than AI; only in AI text.
-CONTEXTS = ("always", "not_off_topic", "ai")
+# When a rule may fire: always; unless the text is about something other than AI; only in AI text;
+# unless the text is about AI (for technical senses whose words AI writing also uses).
+CONTEXTS = ("always", "not_off_topic", "ai", "not_ai")
 RULE_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # use fullmatch: "$" would accept a trailing newline
 MARKED = re.compile(r"\[\[(.+?)\]\]")
 
