@@ -164,7 +164,8 @@ async function syncSites() {
     if (origins.length) wanted.set(SITE_SCRIPT_PREFIX + host, origins);
   }
   const stale = registered.filter((s) => s.id.startsWith(SITE_SCRIPT_PREFIX) &&
-    (!wanted.has(s.id) || JSON.stringify(s.matches) !== JSON.stringify(wanted.get(s.id))));
+    (!wanted.has(s.id) || JSON.stringify(s.matches) !== JSON.stringify(wanted.get(s.id)) ||
+     JSON.stringify(s.js) !== JSON.stringify(CONTENT_JS)));
   if (stale.length) await chrome.scripting.unregisterContentScripts({ ids: stale.map((s) => s.id) });
   const keep = new Set(registered.map((s) => s.id).filter((id) => !stale.some((s) => s.id === id)));
   const added = [];

@@ -95,6 +95,11 @@
     clearTimeout(state.retryTimer);
     state.retryTimer = setTimeout(() => {
       state.retryTimer = null;
+      if (document.hidden) {
+        // a background tab waits until it is looked at again
+        document.addEventListener("visibilitychange", () => scan(), { once: true });
+        return;
+      }
       scan();
     }, state.retryDelay);
     state.retryDelay = Math.min(RETRY_MAX_MS, state.retryDelay * 2);

@@ -136,6 +136,10 @@
         remove.addEventListener("click", async () => {
           await S.update((cur) => ({ extraSites: cur.extraSites.filter((h) => h !== host) }));
           await send({ type: "sync-sites" });
+          // give the permission back too (the loopback hosts stay: the server lives there)
+          if (host !== "127.0.0.1" && host !== "localhost") {
+            chrome.permissions.remove({ origins: [`https://${host}/*`, `http://${host}/*`] }).catch(() => {});
+          }
         });
         li.append(remove);
       }
