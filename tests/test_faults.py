@@ -212,9 +212,15 @@ def unique_block(n: int) -> str:
 
 
 @pytest.mark.parametrize("cache_size", [1, 2, 16])
-def test_a_full_cache_stays_bounded_and_correct(engine, cache_size):
+def small_cache_twin(engine, cache_size: int):
+    """An engine with the same rules, questions and topic words as `engine`, and a small cache."""
     from server.engine import Engine
-    small = Engine(cache_size=cache_size)
+    return Engine(rules=list(engine.rules.values()), questions=engine.questions, topics=engine.topics,
+                  cache_size=cache_size)
+
+
+def test_a_full_cache_stays_bounded_and_correct(engine, cache_size):
+    small = small_cache_twin(engine, cache_size)
     texts = [unique_block(n) for n in range(600)]
     for start in range(0, len(texts), 7):
         page = texts[start:start + 7]
@@ -228,9 +234,8 @@ def test_a_full_cache_stays_bounded_and_correct(engine, cache_size):
 
 
 def test_a_full_cache_under_concurrent_flooding_stays_bounded_and_correct(engine):
-    from server.engine import Engine
     bound = 32
-    small = Engine(cache_size=bound)
+    small = small_cache_twin(engine, bound)
     texts = [unique_block(n) for n in range(10_000, 11_200)]
     overflow = []
 

@@ -135,11 +135,13 @@ def findings_of(reply):
 
 
 @pytest.fixture(scope="module")
-def tiny_cache_client():
-    """A second app whose engine caches 4 entries: every page evicts, so answers must not depend on the cache."""
+def tiny_cache_client(engine):
+    """A second app whose engine (same rules) caches 4 entries: every page evicts, so answers must not
+    depend on the cache."""
     from server.app import create_app
     from server.engine import Engine
-    return create_app(Engine(cache_size=4)).test_client()
+    twin = Engine(rules=list(engine.rules.values()), questions=engine.questions, topics=engine.topics, cache_size=4)
+    return create_app(twin).test_client()
 
 
 # ---- the offset map ---------------------------------------------------------------------------
