@@ -211,7 +211,6 @@ def unique_block(n: int) -> str:
     return templates[n % len(templates)].format(n=n)
 
 
-@pytest.mark.parametrize("cache_size", [1, 2, 16])
 def small_cache_twin(engine, cache_size: int):
     """An engine with the same rules, questions and topic words as `engine`, and a small cache."""
     from server.engine import Engine
@@ -219,6 +218,7 @@ def small_cache_twin(engine, cache_size: int):
                   cache_size=cache_size)
 
 
+@pytest.mark.parametrize("cache_size", [1, 2, 16])
 def test_a_full_cache_stays_bounded_and_correct(engine, cache_size):
     small = small_cache_twin(engine, cache_size)
     texts = [unique_block(n) for n in range(600)]
