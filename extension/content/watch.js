@@ -4,6 +4,16 @@
   "use strict";
   const NS = (globalThis.AlignLens = globalThis.AlignLens || {});
 
+  // Style writes are frequent (sticky headers, animations); only those touching display or
+  // visibility can show or hide text.
+  const VISIBILITY_STYLE = /(?:^|;|\s)(?:display|visibility|content-visibility)\s*:[^;]*/gi;
+
+  function visibilityMayChange(record) {
+    const before = (record.oldValue || "").match(VISIBILITY_STYLE) || [];
+    const after = (record.target.getAttribute("style") || "").match(VISIBILITY_STYLE) || [];
+    return before.join(";").replace(/\s+/g, "") !== after.join(";").replace(/\s+/g, "");
+  }
+
   class Watcher {
     // onChange({urlChanged}) runs at most once per `debounceMs` of quiet (or `maxWaitMs` of churn).
     constructor(onChange, { debounceMs = 150, maxWaitMs = 600, ignore = () => false } = {}) {
@@ -25,6 +35,7 @@
         subtree: true,
         characterData: true,
         attributes: true,
+        attributeOldValue: true,
         attributeFilter: ["style", "hidden", "open"],
       });
       window.addEventListener("popstate", this.onNav);
@@ -41,10 +52,10 @@
 
     onMutations(records) {
       for (const r of records) {
-        if (!this.ignore(r.target)) {
-          this.schedule();
-          return;
-        }
+        if (this.ignore(r.target)) continue;
+        if (r.type === "attributes" && r.attributeName === "style" && !visibilityMayChange(r)) continue;
+        this.schedule();
+        return;
       }
     }
 
@@ -64,5 +75,5 @@
     }
   }
 
-  NS.watch = { Watcher };
+  NS.watch = { Watcher, visibilityMayChange };
 })();
