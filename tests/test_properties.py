@@ -242,6 +242,31 @@ def test_answers_do_not_depend_on_block_order_ids_or_the_cache(app, tiny_cache_c
         assert by_text.setdefault(text, found) == found
 
 
+@examples(150)
+@given(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 40)), min_size=2, max_size=4), st.randoms(use_true_random=False))
+def test_a_small_pages_topic_does_not_depend_on_block_order(app, counts, rnd):
+    """Every block holds a bare "Alignment matters." judged by the page's topic, plus AI and off-topic words.
+    The page is far under the page-context budget, so every block is read: its order cannot matter."""
+    blocks = [(f"b{n}", "Alignment matters. " + " ".join(["AI models"] * (ai // 2) + ["stakeholders"] * off) + ".")
+              for n, (ai, off) in enumerate(counts)]
+    client = app.test_client()
+    forward = findings_of(post(client, body_for(blocks)).get_json())
+    order = list(range(len(blocks)))
+    rnd.shuffle(order)
+    shuffled = findings_of(post(client, body_for([blocks[n] for n in order])).get_json())
+    assert shuffled == [forward[n] for n in order], (blocks, order)
+
+
+def test_two_blocks_in_either_order_get_the_same_findings(app):
+    """The smallest case: 26 AI words in one block, 30 off-topic words in the other (under 1 KB in all)."""
+    ai = ("a", "Alignment matters. " + " ".join(["AI models"] * 13) + ".")
+    off = ("b", "Alignment matters. " + " ".join(["stakeholders employees"] * 15) + ".")
+    client = app.test_client()
+    one = findings_of(post(client, body_for([ai, off])).get_json())
+    other = findings_of(post(client, body_for([off, ai])).get_json())
+    assert one == other[::-1]
+
+
 SAMPLE = "Our AI alignment team studies misaligned models. The product alignment meeting is at noon."
 
 
