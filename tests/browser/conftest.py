@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import sync_playwright
 
-from lens_support import (
+from .lens_support import (
     ApiServer, FixtureServer, cleanup_profile, configure, launch_with_extension, update_settings,
 )
 

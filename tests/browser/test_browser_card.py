@@ -1,8 +1,8 @@
 """The card: opened by click or keyboard, with the right question; copy, dismiss, rule off."""
-from lens_support import (
+from .lens_support import (
     card_state, click_highlight, highlights, open_popup, poll, tab_id_for, wait_card_open, wait_ready,
 )
-from test_browser_highlight import EXPECTED_AMBIGUOUS
+from .test_browser_highlight import EXPECTED_AMBIGUOUS
 
 PROGRESS_Q = ("Progress on product alignment (AIs doing what we ask) or on superintelligence alignment "
               "(staying safe if they become strongly superhuman)?")

@@ -1,8 +1,8 @@
 """Content that arrives late and client-side navigation get highlighted within a second."""
 import time
 
-from lens_support import highlights, wait_ready
-from test_browser_highlight import EXPECTED_AMBIGUOUS
+from .lens_support import highlights, wait_ready
+from .test_browser_highlight import EXPECTED_AMBIGUOUS
 
 
 def wait_for_highlight(page, element_id, timeout=2000):

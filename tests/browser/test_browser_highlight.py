@@ -1,7 +1,7 @@
 """Highlights land on exactly the expected words, and the page itself is left untouched."""
 import re
 
-from lens_support import highlights, wait_ready
+from .lens_support import card_state, click_highlight, highlights, update_settings, wait_ready
 
 # What the real server flags on tests/fixtures/lw_post.html (ambiguous uses), in document order.
 EXPECTED_AMBIGUOUS = [
@@ -47,7 +47,6 @@ def test_offsets_across_inline_elements_and_after_emoji(browser, page):
 
 
 def test_clear_uses_in_second_style(browser, page):
-    from lens_support import update_settings
     page.goto(browser.fixtures.url())
     wait_ready(page, min_count=len(EXPECTED_AMBIGUOUS))
     assert highlights(page, "align-clear") == []
@@ -81,7 +80,6 @@ def test_page_dom_is_unchanged(browser, page):
 
     page.goto(browser.fixtures.url())
     wait_ready(page, min_count=len(EXPECTED_AMBIGUOUS))
-    from lens_support import card_state, click_highlight
     click_highlight(page, "p-progress")
     page.wait_for_function("() => !!document.querySelector('align-lens-ui')")
     assert card_state(page) is not None

@@ -1,9 +1,9 @@
 """Server down or restarting: the popup says offline (with the start command), the page console
 stays clean, and highlights come back by themselves when the server returns."""
-from lens_support import (
+from .lens_support import (
     ApiServer, free_port, highlights, open_popup as _open_popup, tab_id_for, update_settings, wait_ready,
 )
-from test_browser_highlight import EXPECTED_AMBIGUOUS
+from .test_browser_highlight import EXPECTED_AMBIGUOUS
 
 
 def open_popup(browser, tab):

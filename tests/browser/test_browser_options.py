@@ -1,6 +1,6 @@
 """Options page: server URL test, the "show clear uses" switch, site switches; repaired settings."""
-from lens_support import free_port, highlights, poll, update_settings, wait_ready
-from test_browser_highlight import EXPECTED_AMBIGUOUS
+from .lens_support import free_port, highlights, poll, update_settings, wait_ready
+from .test_browser_highlight import EXPECTED_AMBIGUOUS
 
 
 def open_options(browser):

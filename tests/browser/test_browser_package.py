@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from lens_support import CHROMIUM, REPO, free_port
+from .lens_support import CHROMIUM, REPO, free_port
 
 # Chrome (156) reports this for the Firefox half of the cross-browser `background` key and
 # ignores the key; nothing else may show up.

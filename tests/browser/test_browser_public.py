@@ -2,8 +2,8 @@
 highlights, because every API call goes through the service worker."""
 import pytest
 
-from lens_support import FixtureServer, cleanup_profile, configure, highlights, launch_with_extension, wait_ready
-from test_browser_highlight import EXPECTED_AMBIGUOUS
+from .lens_support import FixtureServer, cleanup_profile, configure, highlights, launch_with_extension, wait_ready
+from .test_browser_highlight import EXPECTED_AMBIGUOUS
 
 
 @pytest.fixture
