@@ -21,10 +21,11 @@
   ]);
 
   // Spoilers hide text by colour (a highlight would reveal it); editors belong to the user.
+  // (Not [aria-hidden]: modal dialogs set it on the whole page behind them.)
   const SKIP_SELECTOR = [
     ".spoilers", ".spoiler", "p.spoiler-v2", ".spoiler-v2",
     ".ck-editor__editable", ".LexicalContentEditable-root", "[contenteditable]:not([contenteditable='false'])",
-    ".MathJax", ".katex", "[role='navigation']", "[role='textbox']", "[aria-hidden='true']",
+    ".MathJax", ".katex", "[role='navigation']", "[role='textbox']",
   ].join(",");
 
   function skipElement(el, ownHost) {

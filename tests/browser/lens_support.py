@@ -292,9 +292,6 @@ def card_state(page):
     return page.evaluate(CARD_JS)
 
 
-def click_card_button(page, css: str):
-    page.locator("align-lens-ui").locator(css).click()
-
 
 def poll(page, js: str, arg=None, timeout: float = 10.0, interval: float = 0.05):
     """wait_for_function for extension pages, whose CSP forbids the eval it relies on."""
