@@ -106,3 +106,16 @@ def test_highlight_styles_are_registered(browser, page):
     names = page.evaluate("[...CSS.highlights.keys()]")
     assert "align-ambiguous" in names
     assert not any(re.match(r"code-hl-", n) for n in names)
+
+
+def test_page_topic_comes_from_the_other_paragraphs(browser, page):
+    # Only blocks with an align word are analysed, but the page's other text goes along as
+    # context: the server reads a bare "alignment" by the page's topic.
+    page.goto(browser.fixtures.url("/notes_ai.html"))
+    wait_ready(page, min_count=1)
+    assert highlights(page) == [("ai-3", "alignment")]
+    page.goto(browser.fixtures.url("/notes_bio.html"))
+    wait_ready(page)
+    page.wait_for_timeout(200)
+    assert highlights(page) == []
+    assert page.evaluate("document.documentElement.dataset.alignLensCount") == "0"
