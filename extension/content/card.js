@@ -145,7 +145,11 @@
       if (this.host && this.host.isConnected) return;
       const host = document.createElement(HOST_TAG);
       const root = host.attachShadow({ mode: "open" });
-      root.innerHTML = `<style>${STYLE}</style>${TEMPLATE}`;
+      const style = document.createElement("style");
+      style.textContent = STYLE;
+      // static markup, parsed inertly and moved in (no page data ever goes through HTML parsing)
+      const parsed = new DOMParser().parseFromString(TEMPLATE, "text/html");
+      root.append(style, ...parsed.body.childNodes);
       (document.documentElement || document.body).appendChild(host);
       this.host = host;
       this.root = root;
