@@ -23,7 +23,7 @@
     .proxy.on { display: block; }
     .proxy:focus { outline: 2px solid #b8862a; outline-offset: 2px; }
     .card {
-      position: absolute; width: 392px; max-width: calc(100vw - 16px);
+      position: absolute; width: 416px; max-width: calc(100vw - 16px);
       font: 13px/1.45 -apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
       color: #2b2b2b; background: #fff; border: 1px solid rgba(0,0,0,0.09); border-radius: 6px;
       box-shadow: 0 6px 24px rgba(0,0,0,0.12), 0 1px 3px rgba(0,0,0,0.08);
@@ -42,7 +42,10 @@
       margin: 6px 0 8px; font-family: Georgia, "Times New Roman", serif; font-size: 15.5px; line-height: 1.4;
       color: #1f1f1f;
     }
-    .why { margin: 0 0 10px; font-size: 12px; color: #6b6b6b; }
+    .why {
+      margin: 0 0 10px; font-size: 12px; color: #6b6b6b;
+      display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 2; line-clamp: 2; overflow: hidden;
+    }
     .why b { font-weight: 600; color: #555; }
     .cols { display: grid; grid-template-columns: 1fr 1fr; gap: 8px; margin: 0 0 12px; }
     .col { padding: 7px 9px 8px; border-radius: 4px; background: #f6f5f1; font-size: 12px; line-height: 1.4; color: #444; }
@@ -220,7 +223,9 @@
       const b = document.createElement("b");
       b.textContent = this.handlers.describeRule(f.rule);
       why.append("Flagged by ", b);
-      if (f.explanation) why.append(": " + f.explanation);
+      if (f.explanation) why.append(" · " + f.explanation);
+      // at most two lines in the card; the whole explanation on hover
+      why.title = `${b.textContent}${f.explanation ? ": " + f.explanation : ""}`;
     }
 
     refreshWhy(item) {
