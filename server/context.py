@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -15,8 +16,6 @@ from urllib.parse import urlsplit
 CONTEXT_PATH = Path(__file__).resolve().parent / "context.json"
 
 AI, OFF_TOPIC, UNKNOWN = "ai", "off_topic", "unknown"
-SETTLED_AT = 25  # topic words; past this lead, more of the page would not change the verdict
-SITE_WEIGHT = SETTLED_AT  # a LessWrong or Alignment Forum URL settles the page as an AI page
 
 
 @dataclass(frozen=True)
@@ -35,25 +34,43 @@ class Counts:
         return UNKNOWN
 
 
+TEXT_WORD = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
+
+
+def as_tokens(entry: str) -> tuple[str, ...]:
+    """A lexicon entry as spaCy's tokenizer splits it: on spaces and around hyphens."""
+    return tuple(part for part in re.split(r"\s+|(-)", entry.strip()) if part)
+
+
+def as_text(tokens: tuple[str, ...]) -> str:
+    """The same entry as it reads in running text ("fine - tuning" -> "fine-tuning")."""
+    return " ".join(tokens).replace(" - ", "-")
+
+
 class Lexicon:
-    """One kind of topic word (AI, off-topic), counted in tokens or in raw text."""
+    """One kind of topic word (AI, off-topic), counted in a tokenised sentence or in raw text."""
 
     def __init__(self, data: dict):
-        self.words = frozenset(data.get("words", ()))
+        entries = [as_tokens(e) for e in (*data.get("words", ()), *data.get("phrases", ()))]
+        self.words = frozenset(e[0] for e in entries if len(e) == 1)
+        self.phrases = {e for e in entries if len(e) > 1}
+        self.phrase_starts = frozenset(p[0] for p in self.phrases)
         self.cased = frozenset(data.get("cased", ()))
         self.prefixes = tuple(data.get("prefixes", ()))
-        self.phrases = {tuple(p.split()) for p in data.get("phrases", ())}
-        self.phrase_starts = frozenset(p[0] for p in self.phrases)
-        # The same words as one regex, for whole blocks that are not tokenised.
-        parts = [re.escape(w) for w in self.words] + [r"\s*".join(map(re.escape, p)) for p in self.phrases]
-        parts += [re.escape(p) + r"[\w-]*" for p in self.prefixes]
-        self.regex = re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w-])", re.IGNORECASE)
-        self.cased_regex = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, self.cased)) + r")(?![\w-])") \
-            if self.cased else None
+        # Raw text (whole blocks, for the page's topic): words counted once, looked up in sets;
+        # case is ignored there, and phrases are searched only in blocks holding their first word.
+        texts = [as_text(e) for e in entries] + [c.lower() for c in self.cased]
+        self.text_words = frozenset(t for t in texts if " " not in t)
+        self.text_phrases: dict[str, list[str]] = {}
+        for phrase in (t for t in texts if " " in t):
+            self.text_phrases.setdefault(phrase.split(" ")[0], []).append(phrase)
 
-    def count_text(self, text: str) -> int:
-        n = len(self.regex.findall(text))
-        return n + (len(self.cased_regex.findall(text)) if self.cased_regex else 0)
+    def count_text(self, words: Counter, lowered: str) -> int:
+        n = sum(count for word, count in words.items()
+                if word in self.text_words or word.startswith(self.prefixes))
+        for start in self.text_phrases.keys() & words.keys():
+            n += sum(lowered.count(phrase) for phrase in self.text_phrases[start])
+        return n
 
     def count_tokens(self, orths: list[str], lowers: list[str]) -> int:
         n = 0
@@ -74,30 +91,22 @@ class TopicCounter:
         self.ai_sites = tuple(data.get("ai_sites", []))
 
     def count(self, text: str) -> Counts:
-        return Counts(self.ai.count_text(text), self.off_topic.count_text(text))
+        lowered = text.lower()
+        words = Counter(TEXT_WORD.findall(lowered))
+        return Counts(self.ai.count_text(words, lowered), self.off_topic.count_text(words, lowered))
 
     def count_tokens(self, orths: list[str], lowers: list[str]) -> Counts:
         return Counts(self.ai.count_tokens(orths, lowers), self.off_topic.count_tokens(orths, lowers))
 
-    def site_counts(self, url: str | None) -> Counts:
-        """A URL on a known AI site counts as strong AI evidence for the whole page."""
+    def is_ai_site(self, url: str | None) -> bool:
+        """A LessWrong, Alignment Forum or AI lab URL makes the whole page an AI page."""
         if not url:
-            return Counts()
+            return False
         try:
             host = (urlsplit(url).hostname or "").lower()
         except ValueError:
-            return Counts()
-        if any(host == site or host.endswith("." + site) for site in self.ai_sites):
-            return Counts(ai=SITE_WEIGHT)
-        return Counts()
-
-
-def settled(page: Counts) -> bool:
-    return abs(page.ai - page.off_topic) >= SETTLED_AT
-
-
-def page_topic(page: Counts) -> str:
-    return page.topic()
+            return False
+        return any(host == site or host.endswith("." + site) for site in self.ai_sites)
 
 
 def sentence_topic(sentence: Counts, page: str) -> str:

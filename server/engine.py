@@ -31,8 +31,16 @@ SENTENCE_END = re.compile(r"([.!?…;][\"'”’)\]]*)\s+|\n+")  # a clause afte
 NOT_AN_END = re.compile(r"(?:\b(?:e\.g|i\.e|vs|etc|cf|al|Mr|Ms|Dr|St|No|Fig)|\b[A-Z])\.$")  # abbreviations, initials
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 WINDOW = 12  # tokens either side of an align word that a phrase pattern may reach
-PAGE_CONTEXT_CHARS = 60_000  # about 10,000 words decide a page's topic
 CACHE_SIZE = 50_000  # blocks; bounds memory for a server left running all day
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A tokenised sentence that holds align-family words."""
+    features: list[tuple]
+    align_tokens: list[int]  # token indexes of the align words
+    spans: list[tuple[int, int]]  # their code-point spans in the block
+    counts: context.Counts  # its AI and off-topic words
 
 
 @dataclass(frozen=True)
@@ -59,18 +67,20 @@ class Engine:
     def analyze(self, texts: list[str], disabled: frozenset[str] = frozenset(),
                 url: str | None = None) -> list[list[dict]]:
         """Findings for each text of one page, in order."""
-        candidate_texts = [t for t in dict.fromkeys(texts) if CANDIDATE.search(t)]
+        unique = list(dict.fromkeys(texts))
+        candidates = [t for t in unique if CANDIDATE.search(t)]
         with self.lock:
-            topic = self.page_topic(texts, url)
-            decided = {text: self.decide_block(text, topic) for text in candidate_texts}
+            parsed: dict[str, list[Sentence]] = {}  # this request's tokenised blocks, shared by both steps
+            topic = self.page_topic(candidates, unique, url, parsed)
+            decided = {text: self.decide_block(text, topic, parsed) for text in candidates}
         return [self.findings(text, decided.get(text, ()), disabled) for text in texts]
 
     def sense_of(self, text: str, start: int, url: str | None = None) -> tuple[str, str | None]:
         """(sense, rule id) of the align word starting at code point `start`; ("none", None) if no finding."""
-        with self.lock:
-            for decision in self.decide_block(text, self.page_topic([text], url)):
-                if decision.start <= start < decision.end:
-                    return self.rules[decision.rule].sense, decision.rule
+        [findings] = self.analyze([text], url=url)
+        for finding in findings:
+            if finding["start"] <= start < finding["end"] or (text.isascii() and finding["start"] == start):
+                return finding["sense"], finding["rule"]
         return "none", None
 
     # -- steps ---------------------------------------------------------------------------------
@@ -84,29 +94,34 @@ class Engine:
             self.cache.popitem(last=False)
         return value
 
-    def page_topic(self, texts: list[str], url: str | None) -> str:
-        """The page's topic from its URL and blocks: blocks with align words first, then the rest,
-        until the verdict is clear or PAGE_CONTEXT_CHARS have been read (a page is one topic)."""
-        page, budget = self.topics.site_counts(url), PAGE_CONTEXT_CHARS
-        ordered = sorted(texts, key=lambda text: CANDIDATE.search(text) is None)
-        for text in ordered:
-            if context.settled(page) or budget <= 0:
+    def page_topic(self, candidates: list[str], texts: list[str], url: str | None, parsed: dict) -> str:
+        """An AI site's URL settles it. Otherwise topic words decide, read outwards from the align
+        words (their sentences, then their blocks, then the other blocks) and only as far as needed:
+        counting words in whole blocks costs about as much as the rest of the analysis."""
+        if self.topics.is_ai_site(url):
+            return context.AI
+        counts = sum((self.cached(("near", t), lambda t=t: self.sentence_counts(t, parsed)) for t in candidates),
+                     context.Counts())
+        for ring in (candidates, [t for t in texts if not CANDIDATE.search(t)]):
+            if counts.topic() != context.UNKNOWN:
                 break
-            page = page + self.block_counts(text)
-            budget -= len(text)
-        return context.page_topic(page)
+            counts = sum((self.cached(("text", t), lambda t=t: self.topics.count(t)) for t in ring), counts)
+        return counts.topic()
 
-    def block_counts(self, text: str) -> context.Counts:
-        return self.cached(("counts", text), lambda: self.topics.count(text))
+    def parse(self, text: str, parsed: dict) -> list["Sentence"]:
+        if text not in parsed:
+            parsed[text] = [sentence for start, end in candidate_sentences(text)
+                            if (sentence := self.parse_sentence(text[start:end], start)) is not None]
+        return parsed[text]
 
-    def decide_block(self, text: str, page_topic: str) -> tuple[Decision, ...]:
-        return self.cached(("decisions", text, page_topic), lambda: tuple(self._decide_block(text, page_topic)))
+    def sentence_counts(self, text: str, parsed: dict) -> context.Counts:
+        return sum((sentence.counts for sentence in self.parse(text, parsed)), context.Counts())
 
-    def _decide_block(self, text: str, page_topic: str):
-        for start, end in candidate_sentences(text):
-            yield from self.decide_sentence(text[start:end], start, page_topic)
+    def decide_block(self, text: str, page_topic: str, parsed: dict) -> tuple[Decision, ...]:
+        return self.cached(("decisions", text, page_topic), lambda: tuple(
+            decision for sentence in self.parse(text, parsed) for decision in self.decide_sentence(sentence, page_topic)))
 
-    def decide_sentence(self, sentence: str, offset: int, page_topic: str):
+    def parse_sentence(self, sentence: str, offset: int) -> "Sentence | None":
         if not sentence.isascii():
             # JSON may carry lone surrogates, which spaCy cannot hash; U+FFFD keeps every offset.
             sentence = LONE_SURROGATE.sub("\ufffd", sentence)
@@ -114,17 +129,21 @@ class Engine:
         features = token_features(doc)
         align_tokens = [i for i, f in enumerate(features) if "align" in f[1] and ALIGN_TOKEN.match(f[1])]
         if not align_tokens:
-            return
+            return None
         counts = self.topics.count_tokens([f[0] for f in features], [f[1] for f in features])
-        topic = context.sentence_topic(counts, page_topic)
+        spans = [(offset + doc[i].idx, offset + doc[i].idx + len(doc[i])) for i in align_tokens]
+        return Sentence(features, align_tokens, spans, counts)
+
+    def decide_sentence(self, sentence: "Sentence", page_topic: str):
+        topic = context.sentence_topic(sentence.counts, page_topic)
+        features = sentence.features
         units = self.patterns.candidates({f[1] for f in features})
         sentence_rules = {u.rule for u in units if u.sentence_wide and u.pattern.matches_anywhere(features)}
-        for i in align_tokens:
+        for i, (start, end) in zip(sentence.align_tokens, sentence.spans):
             lengths, excepted = self.patterns.match(features, i, units, sentence_rules)
             rule = self.choose_rule(lengths, excepted, topic)
             if rule is not None:
-                token = doc[i]
-                yield Decision(offset + token.idx, offset + token.idx + len(token), rule.id)
+                yield Decision(start, end, rule.id)
 
     def choose_rule(self, lengths: dict[str, int], excepted: set[str], topic: str) -> Rule | None:
         """The highest-priority applicable rule; a longer match breaks ties."""
