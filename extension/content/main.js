@@ -20,6 +20,7 @@
     active: false,
     status: "starting",
     cache: new Map(),      // block text -> findings (as the server returned them)
+    cacheEpoch: 0,         // bumped when the cache is cleared: older answers are dropped
     dismissed: new Set(),  // keys of uses dismissed on this page
     blocks: [],
     items: [],             // shown highlights, document order
@@ -127,18 +128,29 @@
     const chunks = T.chunkBlocks(blocks, REQUEST_BLOCKS - context.length, REQUEST_CHARS - CONTEXT_CHARS);
     const page = { url: location.href, title: document.title };
     const contextBlocks = context.map((text, i) => ({ id: `c${i}`, text }));
+    const epoch = state.cacheEpoch;
     // Big pages: the chunks go out together (the server is threaded) and show as they come back.
     const results = await Promise.all(chunks.map(async (chunk) => {
       const reply = await send({ type: "analyze", blocks: chunk.concat(contextBlocks), page });
-      if (!reply || !reply.ok || !Array.isArray(reply.blocks)) return false;
+      if (!reply || !reply.ok || !Array.isArray(reply.blocks)) {
+        return reply && reply.offline === false ? "error" : "offline";
+      }
+      if (epoch !== state.cacheEpoch) return "stale"; // asked under settings that changed since
       const byId = new Map(chunk.map((b) => [b.id, b.text]));
       for (const b of reply.blocks) {
         if (byId.has(b.id)) state.cache.set(byId.get(b.id), Array.isArray(b.findings) ? b.findings : []);
       }
       if (chunks.length > 1 && state.active) await render();
-      return true;
+      return "ok";
     }));
-    return results.every(Boolean);
+    // "ok" | "stale" (ask again) | "offline" | "error" (the server answered with an error)
+    for (const r of ["offline", "error", "stale"]) if (results.includes(r)) return r;
+    return "ok";
+  }
+
+  function clearCache() {
+    state.cache.clear();
+    state.cacheEpoch++;
   }
 
   async function scan() {
@@ -158,25 +170,27 @@
         });
         if (gen !== state.generation || !state.active) break;
         state.blocks = blocks;
-        if (state.cache.size > CACHE_LIMIT) state.cache.clear();
+        if (state.cache.size > CACHE_LIMIT) clearCache();
         const missing = [];
         for (const b of blocks) {
           if (state.cache.has(b.text)) continue;
           if (ALIGN_WORD.test(b.text)) missing.push(b.text);
           else state.cache.set(b.text, []);
         }
-        let ok = true;
+        let outcome = "ok";
         if (missing.length) {
-          if (state.status !== "ready" && state.status !== "offline") setStatus("scanning");
-          ok = await requestFindings([...new Set(missing)], contextTexts(blocks));
+          if (!["ready", "offline", "error"].includes(state.status)) setStatus("scanning");
+          outcome = await requestFindings([...new Set(missing)], contextTexts(blocks));
           if (!state.active) break;
         }
         await render();
-        if (ok) {
+        if (outcome === "ok") {
           state.retryDelay = RETRY_MIN_MS;
           setStatus("ready");
+        } else if (outcome === "stale") {
+          state.rescan = true;
         } else {
-          setStatus("offline");
+          setStatus(outcome);
           scheduleRetry();
         }
       } while (state.rescan && state.active);
@@ -466,7 +480,7 @@
     if (rulesChanged || prev.serverUrl !== next.serverUrl) {
       // show the change at once from what we have, then ask the server again
       render().then(() => {
-        state.cache.clear();
+        clearCache();
         scan();
       });
     } else if (prev.showClear !== next.showClear) {

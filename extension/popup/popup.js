@@ -110,6 +110,9 @@
     } else if (!state.active) {
       note.hidden = false;
       note.textContent = "Switched off for this site.";
+    } else if (state.status === "error") {
+      note.hidden = false;
+      note.textContent = "The server answered this page with an error; retrying.";
     }
     renderList(tab.id, state.items);
   }
