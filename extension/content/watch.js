@@ -76,4 +76,5 @@
   }
 
   NS.watch = { Watcher, visibilityMayChange };
+  if (typeof module !== "undefined" && module.exports) module.exports = NS.watch;
 })();
