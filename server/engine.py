@@ -10,6 +10,7 @@
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from collections import OrderedDict
@@ -61,7 +62,7 @@ class Engine:
         self.patterns = PatternIndex(self.nlp.vocab, self.rules.values())
         self.cache: OrderedDict = OrderedDict()
         self.cache_size = cache_size
-        self.lock = threading.Lock()  # spaCy's Matcher and the cache are shared across server threads
+        self.lock = threading.Lock()  # guards the cache only, so one long page never stalls other requests
 
     # -- public ------------------------------------------------------------------------------
     def analyze(self, texts: list[str], disabled: frozenset[str] = frozenset(),
@@ -69,10 +70,9 @@ class Engine:
         """Findings for each text of one page, in order."""
         unique = list(dict.fromkeys(texts))
         candidates = [t for t in unique if CANDIDATE.search(t)]
-        with self.lock:
-            parsed: dict[str, list[Sentence]] = {}  # this request's tokenised blocks, shared by both steps
-            topic = self.page_topic(candidates, unique, url, parsed)
-            decided = {text: self.decide_block(text, topic, parsed) for text in candidates}
+        parsed: dict[str, list[Sentence]] = {}  # this request's tokenised blocks, shared by both steps
+        topic = self.page_topic(candidates, unique, url, parsed)
+        decided = {text: self.decide_block(text, topic, parsed) for text in candidates}
         return [self.findings(text, decided.get(text, ()), disabled) for text in texts]
 
     def sense_of(self, text: str, start: int, url: str | None = None) -> tuple[str, str | None]:
@@ -84,14 +84,18 @@ class Engine:
         return "none", None
 
     # -- steps ---------------------------------------------------------------------------------
-    def cached(self, key, compute):
-        if key in self.cache:
-            self.cache.move_to_end(key)
-            return self.cache[key]
+    def cached(self, key: tuple, compute):
+        """LRU cache keyed by (kind, digest of the text, ...): a small key however long the text."""
+        key = (key[0], text_digest(key[1]), *key[2:])
+        with self.lock:
+            if key in self.cache:
+                self.cache.move_to_end(key)
+                return self.cache[key]
         value = compute()
-        self.cache[key] = value
-        if len(self.cache) > self.cache_size:
-            self.cache.popitem(last=False)
+        with self.lock:
+            self.cache[key] = value
+            while len(self.cache) > self.cache_size:
+                self.cache.popitem(last=False)
         return value
 
     def page_topic(self, candidates: list[str], texts: list[str], url: str | None, parsed: dict) -> str:
@@ -264,6 +268,10 @@ def required_words(pattern: list[dict]) -> tuple[frozenset, ...]:
                 continue
             break
     return tuple(gates)
+
+
+def text_digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 def allowed(rule_context: str, topic: str) -> bool:

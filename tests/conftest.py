@@ -5,6 +5,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -32,19 +33,28 @@ class LiveServer:
 
     def start(self, timeout: float = 30) -> "LiveServer":
         env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+        # A file, not a pipe: a pipe nobody reads would block a server that logs a lot.
+        self.log = tempfile.TemporaryFile(mode="w+")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "server", "--port", str(self.port), *self.extra_args],
-            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            cwd=REPO, env=env, stdout=self.log, stderr=subprocess.STDOUT, text=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"server exited: {self.process.stdout.read()}")
+                self.log.seek(0)
+                raise RuntimeError(f"server exited: {self.log.read()}")
             try:
                 if requests.get(self.url + "/api/v1/health", timeout=1).ok:
                     return self
             except requests.RequestException:
                 time.sleep(0.1)
         raise RuntimeError("server did not come up in time")
+
+    def output(self) -> str:
+        """What the server has printed so far."""
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read()
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

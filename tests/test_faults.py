@@ -43,7 +43,6 @@ def write_artifact(key: str, figures: dict) -> None:
 
 def start(server: LiveServer) -> LiveServer:
     server.start()
-    threading.Thread(target=lambda: server.process.stdout.read(), daemon=True).start()  # never let the pipe fill
     return server
 
 

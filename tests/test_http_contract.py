@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import threading
 
 import jsonschema
 import pytest
@@ -381,7 +380,6 @@ def test_any_method_and_path_gets_a_documented_json_answer(app, method, path, qu
 @pytest.fixture(scope="module")
 def real_server():
     server = LiveServer().start()
-    threading.Thread(target=lambda: server.process.stdout.read(), daemon=True).start()
     yield server
     server.stop()
 

@@ -13,8 +13,6 @@ import json
 import os
 import random
 import statistics
-import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -24,7 +22,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import EXTENSION_ORIGIN, REPO, LiveServer, free_port
+from conftest import EXTENSION_ORIGIN, LiveServer
 
 ARTIFACTS = Path(__file__).resolve().parent / ".artifacts"
 LOAD_SECONDS = float(os.environ.get("ALIGNMENT_LENS_LOAD_SECONDS", "20"))
@@ -92,10 +90,6 @@ def write_artifact(key: str, figures: dict) -> None:
     path.write_text(json.dumps(data, indent=2) + "\n")
 
 
-def drain(process) -> None:
-    threading.Thread(target=lambda: process.stdout.read(), daemon=True).start()
-
-
 def hammer(url: str, seconds: float, make_body, clients: int = CLIENTS):
     """`clients` threads post make_body() until the time is up; returns (latencies, errors, bodies and answers)."""
     latencies, errors, answers = [], [], []
@@ -131,7 +125,6 @@ def hammer(url: str, seconds: float, make_body, clients: int = CLIENTS):
 @pytest.fixture(scope="module")
 def load_server():
     server = LiveServer().start()
-    drain(server.process)
     yield server
     server.stop()
 
@@ -176,39 +169,9 @@ def test_sustained_load_has_no_errors_and_consistent_answers(load_server):
     assert requests.get(load_server.url + "/api/v1/health", timeout=5).ok
 
 
-def start_small_cache_server(cache_size: int):
-    """The real server with a small block cache: `--cache-size` if the CLI has it, else the same app
-    built with Engine(cache_size=...) and served by waitress exactly as `python -m server` does."""
-    port = free_port()
-    help_text = subprocess.run([sys.executable, "-m", "server", "--help"], cwd=REPO, capture_output=True,
-                               text=True, timeout=60).stdout
-    if "--cache-size" in help_text:
-        command = [sys.executable, "-m", "server", "--port", str(port), "--cache-size", str(cache_size)]
-    else:
-        command = [sys.executable, "-c",
-                   "import sys, waitress\n"
-                   "from server.app import create_app\n"
-                   "from server.engine import Engine\n"
-                   "waitress.serve(create_app(Engine(cache_size=int(sys.argv[1]))), host='127.0.0.1',"
-                   " port=int(sys.argv[2]), threads=4, ident='alignment-lens')\n",
-                   str(cache_size), str(port)]
-    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    drain(process)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "server exited"
-        try:
-            if requests.get(url + "/api/v1/health", timeout=1).ok:
-                return process, url
-        except requests.RequestException:
-            time.sleep(0.1)
-    process.kill()
-    raise AssertionError("server did not come up")
-
-
 def test_memory_stays_flat_under_fresh_text_with_a_bounded_cache():
-    process, url = start_small_cache_server(SMALL_CACHE)
+    server = LiveServer(extra_args=("--cache-size", str(SMALL_CACHE))).start()
+    process, url = server.process, server.url
     try:
         fresh = count()
 
@@ -231,9 +194,4 @@ def test_memory_stays_flat_under_fresh_text_with_a_bounded_cache():
         print("\nmemory:", json.dumps(figures))
         assert growth < MAX_RSS_GROWTH_KB, figures
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        server.stop()

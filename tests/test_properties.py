@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import threading
 
 import pytest
 import requests
@@ -313,10 +312,6 @@ def test_any_block_count_up_to_the_limit_is_answered_in_order(app, n):
 @pytest.fixture(scope="module")
 def real_server():
     server = LiveServer().start()
-    output: list[str] = []
-    # Drain the server's output so a chatty server can never block on a full pipe.
-    threading.Thread(target=lambda: output.extend(server.process.stdout), daemon=True).start()
-    server.output = output
     yield server
     server.stop()
 

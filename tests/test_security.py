@@ -12,7 +12,6 @@ import json
 import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -162,7 +161,6 @@ def test_error_messages_are_json_encoded_not_reflected_html(client):
 @pytest.fixture(scope="module")
 def real_server():
     server = LiveServer().start()
-    threading.Thread(target=lambda: server.process.stdout.read(), daemon=True).start()  # never let the pipe fill
     yield server
     server.stop()
 
@@ -280,6 +278,6 @@ def test_default_start_prints_no_warning():
     try:
         assert requests.get(server.url + "/api/v1/health", timeout=5).ok
     finally:
-        server.process.terminate()
-        out, _ = server.process.communicate(timeout=10)
+        server.stop()
+    out = server.output()
     assert "WARNING" not in out and "listening on http://127.0.0.1:" in out, out
