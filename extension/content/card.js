@@ -42,10 +42,7 @@
       margin: 6px 0 8px; font-family: Georgia, "Times New Roman", serif; font-size: 15.5px; line-height: 1.4;
       color: #1f1f1f;
     }
-    .why {
-      margin: 0 0 10px; font-size: 12px; color: #6b6b6b;
-      display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 2; line-clamp: 2; overflow: hidden;
-    }
+    .why { margin: 0 0 10px; font-size: 12px; line-height: 1.4; color: #6b6b6b; }
     .why b { font-weight: 600; color: #555; }
     .cols { display: grid; grid-template-columns: 1fr 1fr; gap: 8px; margin: 0 0 12px; }
     .col { padding: 7px 9px 8px; border-radius: 4px; background: #f6f5f1; font-size: 12px; line-height: 1.4; color: #444; }
