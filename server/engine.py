@@ -35,6 +35,19 @@ WINDOW = 12  # tokens either side of an align word that a phrase pattern may rea
 CACHE_SIZE = 50_000  # blocks; bounds memory for a server left running all day
 
 
+class Run:
+    """One analyze() call: each block is tokenised and digested at most once, whichever step asks."""
+
+    def __init__(self):
+        self.parsed: dict[str, list[Sentence]] = {}
+        self.digests: dict[str, bytes] = {}
+
+    def digest(self, text: str) -> bytes:
+        if text not in self.digests:
+            self.digests[text] = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        return self.digests[text]
+
+
 @dataclass(frozen=True)
 class Sentence:
     """A tokenised sentence that holds align-family words."""
@@ -68,25 +81,28 @@ class Engine:
     def analyze(self, texts: list[str], disabled: frozenset[str] = frozenset(),
                 url: str | None = None) -> list[list[dict]]:
         """Findings for each text of one page, in order."""
-        unique = list(dict.fromkeys(texts))
-        candidates = [t for t in unique if CANDIDATE.search(t)]
-        parsed: dict[str, list[Sentence]] = {}  # this request's tokenised blocks, shared by both steps
-        topic = self.page_topic(candidates, unique, url, parsed)
-        decided = {text: self.decide_block(text, topic, parsed) for text in candidates}
-        return [self.findings(text, decided.get(text, ()), disabled) for text in texts]
+        decided = self.decide_page(texts, url)
+        return [[f for _, f in decided.get(text, ()) if f and f["rule"] not in disabled] for text in texts]
 
     def sense_of(self, text: str, start: int, url: str | None = None) -> tuple[str, str | None]:
-        """(sense, rule id) of the align word starting at code point `start`; ("none", None) if no finding."""
-        [findings] = self.analyze([text], url=url)
-        for finding in findings:
-            if finding["start"] <= start < finding["end"] or (text.isascii() and finding["start"] == start):
-                return finding["sense"], finding["rule"]
+        """(sense, deciding rule id) of the align word at code point `start`; ("none", None) if no rule applies."""
+        for decision, _ in self.decide_page([text], url).get(text, ()):
+            if decision.start <= start < decision.end:
+                return self.rules[decision.rule].sense, decision.rule
         return "none", None
 
+    def decide_page(self, texts: list[str], url: str | None) -> dict[str, tuple]:
+        """{block text: ((Decision, finding dict or None for a "none" sense), ...)} for blocks with align words."""
+        unique = list(dict.fromkeys(texts))
+        candidates = [t for t in unique if CANDIDATE.search(t)]
+        run = Run()
+        topic = self.page_topic(candidates, set(unique) - set(candidates), url, run)
+        return {text: self.decide_block(text, topic, run) for text in candidates}
+
     # -- steps ---------------------------------------------------------------------------------
-    def cached(self, key: tuple, compute):
-        """LRU cache keyed by (kind, digest of the text, ...): a small key however long the text."""
-        key = (key[0], text_digest(key[1]), *key[2:])
+    def cached(self, run: "Run", kind: str, text: str, compute, *extra):
+        """LRU cache keyed by (kind, digest of the text, extra): a small key however long the text."""
+        key = (kind, run.digest(text), *extra)
         with self.lock:
             if key in self.cache:
                 self.cache.move_to_end(key)
@@ -98,32 +114,34 @@ class Engine:
                 self.cache.popitem(last=False)
         return value
 
-    def page_topic(self, candidates: list[str], texts: list[str], url: str | None, parsed: dict) -> str:
+    def page_topic(self, candidates: list[str], others: set[str], url: str | None, run: "Run") -> str:
         """An AI site's URL settles it. Otherwise topic words decide, read outwards from the align
         words (their sentences, then their blocks, then the other blocks) and only as far as needed:
         counting words in whole blocks costs about as much as the rest of the analysis."""
         if self.topics.is_ai_site(url):
             return context.AI
-        counts = sum((self.cached(("near", t), lambda t=t: self.sentence_counts(t, parsed)) for t in candidates),
+        counts = sum((self.cached(run, "near", t, lambda t=t: self.sentence_counts(t, run)) for t in candidates),
                      context.Counts())
-        for ring in (candidates, [t for t in texts if not CANDIDATE.search(t)]):
+        for ring in (candidates, others):
             if counts.topic() != context.UNKNOWN:
                 break
-            counts = sum((self.cached(("text", t), lambda t=t: self.topics.count(t)) for t in ring), counts)
+            counts = sum((self.cached(run, "text", t, lambda t=t: self.topics.count(t)) for t in ring), counts)
         return counts.topic()
 
-    def parse(self, text: str, parsed: dict) -> list["Sentence"]:
-        if text not in parsed:
-            parsed[text] = [sentence for start, end in candidate_sentences(text)
-                            if (sentence := self.parse_sentence(text[start:end], start)) is not None]
-        return parsed[text]
+    def parse(self, text: str, run: "Run") -> list["Sentence"]:
+        if text not in run.parsed:
+            run.parsed[text] = [sentence for start, end in candidate_sentences(text)
+                                if (sentence := self.parse_sentence(text[start:end], start)) is not None]
+        return run.parsed[text]
 
-    def sentence_counts(self, text: str, parsed: dict) -> context.Counts:
-        return sum((sentence.counts for sentence in self.parse(text, parsed)), context.Counts())
+    def sentence_counts(self, text: str, run: "Run") -> context.Counts:
+        return sum((sentence.counts for sentence in self.parse(text, run)), context.Counts())
 
-    def decide_block(self, text: str, page_topic: str, parsed: dict) -> tuple[Decision, ...]:
-        return self.cached(("decisions", text, page_topic), lambda: tuple(
-            decision for sentence in self.parse(text, parsed) for decision in self.decide_sentence(sentence, page_topic)))
+    def decide_block(self, text: str, page_topic: str, run: "Run") -> tuple:
+        def compute():
+            decisions = [d for sentence in self.parse(text, run) for d in self.decide_sentence(sentence, page_topic)]
+            return tuple(zip(decisions, self.findings(text, decisions)))
+        return self.cached(run, "decisions", text, compute, page_topic)
 
     def parse_sentence(self, sentence: str, offset: int) -> "Sentence | None":
         if not sentence.isascii():
@@ -161,19 +179,17 @@ class Engine:
                 best, best_key = rule, key
         return best
 
-    def findings(self, text: str, decisions, disabled: frozenset[str]) -> list[dict]:
-        if not decisions:
-            return []
-        to_utf16 = Utf16Map(text)
+    def findings(self, text: str, decisions: list[Decision]) -> list[dict | None]:
+        """The API's finding for each decision (None where the sense is "none"), in UTF-16 offsets."""
+        to_utf16 = Utf16Map(text) if decisions else None
         out = []
         for d in decisions:
             rule = self.rules[d.rule]
-            if rule.sense == "none" or rule.id in disabled:
-                continue
-            out.append({"start": to_utf16(d.start), "end": to_utf16(d.end), "text": text[d.start:d.end],
-                        "sense": rule.sense, "rule": rule.id,
-                        "question": self.questions[rule.question] if rule.question else None,
-                        "explanation": rule.explanation})
+            out.append(None if rule.sense == "none" else {
+                "start": to_utf16(d.start), "end": to_utf16(d.end), "text": text[d.start:d.end],
+                "sense": rule.sense, "rule": rule.id,
+                "question": self.questions[rule.question] if rule.question else None,
+                "explanation": rule.explanation})
         return out
 
 
@@ -268,10 +284,6 @@ def required_words(pattern: list[dict]) -> tuple[frozenset, ...]:
                 continue
             break
     return tuple(gates)
-
-
-def text_digest(text: str) -> bytes:
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 def allowed(rule_context: str, topic: str) -> bool:
