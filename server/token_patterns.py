@@ -11,9 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from spacy import attrs
+from spacy.lang.en import English
+from spacy.lang.lex_attrs import LEX_ATTRS
+
 TEXT_KEYS = {"ORTH": 0, "TEXT": 0, "LOWER": 1}
-FLAG_KEYS = ("IS_TITLE", "IS_UPPER", "IS_LOWER", "IS_ALPHA", "IS_DIGIT", "IS_PUNCT", "LIKE_NUM")
-FLAG_INDEX = {key: n + 2 for n, key in enumerate(FLAG_KEYS)}
+# Flags are computed from the token's text only when a pattern asks, by the same functions
+# spaCy's blank English vocabulary uses.
+_GETTERS = {**LEX_ATTRS, **English.Defaults.lex_attr_getters}
+FLAG_GETTERS = {key: _GETTERS[getattr(attrs, key)]
+                for key in ("IS_TITLE", "IS_UPPER", "IS_LOWER", "IS_ALPHA", "IS_DIGIT", "IS_PUNCT", "LIKE_NUM")}
 OPS = {None: (1, 1), "1": (1, 1), "?": (0, 1), "*": (0, None), "+": (1, None)}
 
 
@@ -22,9 +29,10 @@ class UnsupportedPattern(ValueError):
 
 
 def token_features(doc) -> list[tuple]:
-    """(orth, lower, flags...) for each token, computed once per sentence."""
-    return [(t.text, t.lower_, t.is_title, t.is_upper, t.is_lower, t.is_alpha, t.is_digit, t.is_punct,
-             t.like_num) for t in doc]
+    """(text, lowercase text) for each token, computed once per sentence (str.lower is what
+    spaCy's LOWER is, and cheaper than asking each Token)."""
+    texts = [token.text for token in doc]
+    return list(zip(texts, map(str.lower, texts)))
 
 
 def compile_token(spec: dict):
@@ -44,8 +52,8 @@ def compile_token(spec: dict):
                     checks.append(lambda f, i=index, s=frozenset(value["NOT_IN"]): f[i] not in s)
             else:
                 raise UnsupportedPattern(f"{key}: only a string, IN or NOT_IN is supported")
-        elif key in FLAG_INDEX and isinstance(value, bool):
-            checks.append(lambda f, i=FLAG_INDEX[key], v=value: f[i] == v)
+        elif key in FLAG_GETTERS and isinstance(value, bool):
+            checks.append(lambda f, get=FLAG_GETTERS[key], v=value: bool(get(f[0])) == v)
         else:
             raise UnsupportedPattern(f"unsupported token attribute {key!r}")
     if spec.get("OP") not in OPS:
