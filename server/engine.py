@@ -1,12 +1,12 @@
-"""The analysis pipeline: candidates -> spaCy Matcher rules -> page context -> findings.
+"""The analysis pipeline: candidates -> rule patterns -> page context -> findings.
 
-1. A cheap scan finds blocks with an align-family word; only their sentences are tokenised.
-2. One spaCy Matcher holds every rule's patterns and exceptions.
-3. Each align token takes the sense of the highest-priority rule that applies to it; a rule
-   applies when one of its matches covers the token (scope "phrase") or lies in the same
-   sentence (scope "sentence"), no exception of it covers the token, and the sentence's topic
-   (its own words, else the page's) allows it.
-4. Results are cached per (block text, page topic), so a re-scan pays only for new text.
+1. A cheap scan finds blocks with an align-family word; only their sentences are tokenised
+   (spaCy's blank English tokenizer).
+2. Each align word takes the sense of the highest-priority rule that applies to it: a rule applies
+   when one of its token patterns has a match containing the word (scope "phrase") or anywhere in
+   the same sentence (scope "sentence"), no exception pattern of it contains the word, and the
+   sentence's topic (its own words, else the page's) allows it.
+3. Results are cached per (block text, page topic), so a re-scan pays only for new text.
 """
 from __future__ import annotations
 
@@ -17,13 +17,11 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 import spacy
-from spacy.errors import MatchPatternError
-from spacy.matcher import Matcher
-
 from . import context
 from .offsets import Utf16Map
-from .token_patterns import TokenPattern, UnsupportedPattern, token_features
-from .rules import Rule, RuleError, load_questions, load_rules
+from .pattern_index import PatternIndex
+from .rules import Rule, load_questions, load_rules
+from .token_patterns import token_features
 
 CANDIDATE = re.compile(r"align", re.IGNORECASE)
 # The align family as the sense guide lists it; "maligned" and "alignof"-style code names are not members.
@@ -31,7 +29,6 @@ ALIGN_TOKEN = re.compile(r"(?:mis|un|non|re|pre|co|super)?-?align(?:s|ed|ing|men
 SENTENCE_END = re.compile(r"([.!?…;][\"'”’)\]]*)\s+|\n+")  # a clause after ";" stands alone
 NOT_AN_END = re.compile(r"(?:\b(?:e\.g|i\.e|vs|etc|cf|al|Mr|Ms|Dr|St|No|Fig)|\b[A-Z])\.$")  # abbreviations, initials
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-WINDOW = 12  # tokens either side of an align word that a phrase pattern may reach
 CACHE_SIZE = 50_000  # blocks; bounds memory for a server left running all day
 
 
@@ -191,99 +188,6 @@ class Engine:
                 "question": self.questions[rule.question] if rule.question else None,
                 "explanation": rule.explanation})
         return out
-
-
-@dataclass(frozen=True)
-class PatternUnit:
-    """One token pattern of one rule (or of its exceptions)."""
-    rule: str
-    is_exception: bool
-    sentence_wide: bool
-    pattern: TokenPattern
-    gates: tuple[frozenset, ...]  # each required token's possible words; all must occur in the sentence
-
-
-class PatternIndex:
-    """Every rule's patterns, indexed so that a sentence only tries the ones that could match.
-
-    A pattern whose required tokens name their words (LOWER/ORTH, a string or IN list) cannot
-    match a sentence that lacks one of them, so each pattern is filed under the words of its most
-    selective required token. spaCy's Matcher validates every pattern when the rules load.
-    """
-
-    def __init__(self, vocab, rules):
-        validator = Matcher(vocab, validate=True)
-        self.units: list[PatternUnit] = []
-        for rule in rules:
-            for is_exception, patterns in ((False, rule.patterns), (True, rule.exceptions)):
-                for pattern in patterns:
-                    try:
-                        validator.add(rule.id, [pattern])
-                        compiled = TokenPattern.compile(pattern)
-                    except (MatchPatternError, UnsupportedPattern) as error:
-                        raise RuleError(f"{rule.path}: invalid token pattern: {error}") from None
-                    self.units.append(PatternUnit(rule.id, is_exception, rule.scope == "sentence" and not is_exception,
-                                                  compiled, required_words(pattern)))
-        self.by_word: dict[str, list[int]] = {}
-        self.ungated: list[int] = []
-        for n, unit in enumerate(self.units):
-            if unit.gates:
-                for word in min(unit.gates, key=gate_cost):
-                    self.by_word.setdefault(word, []).append(n)
-            else:
-                self.ungated.append(n)
-
-    def candidates(self, words: set[str]) -> list[PatternUnit]:
-        found = set(self.ungated)
-        for word in words:
-            found.update(self.by_word.get(word, ()))
-        units = (self.units[n] for n in sorted(found))
-        return [u for u in units if not any(gate.isdisjoint(words) for gate in u.gates)]
-
-    def match(self, features: list[tuple], i: int, units: list[PatternUnit],
-              sentence_rules: set[str]) -> tuple[dict[str, int], set[str]]:
-        """For token i: {rule id: longest covering match (0 for sentence-wide rules)}, and the rules excepted."""
-        lengths = dict.fromkeys(sentence_rules, 0)
-        excepted = set()
-        for unit in units:
-            if unit.sentence_wide:
-                continue
-            length = unit.pattern.longest_covering(features, i, WINDOW)
-            if length is None:
-                continue
-            if unit.is_exception:
-                excepted.add(unit.rule)
-            else:
-                lengths[unit.rule] = max(lengths.get(unit.rule, 0), length)
-        return lengths, excepted
-
-
-# Words in nearly every candidate sentence: a pattern filed under them would be tried everywhere.
-COMMON_WORDS = frozenset("the a an to of in on is are be and or for with that this it as by at from not we".split())
-
-
-def gate_cost(gate: frozenset) -> tuple[int, int]:
-    """How often a gate would let a pattern through: align words and common words are everywhere."""
-    everywhere = any(ALIGN_TOKEN.match(word) for word in gate) or not gate.isdisjoint(COMMON_WORDS)
-    return (1 if everywhere else 0, len(gate))
-
-
-def required_words(pattern: list[dict]) -> tuple[frozenset, ...]:
-    """For each token a match must contain (no "?"/"*"), the lowercase words it allows, if it names them."""
-    gates = []
-    for token in pattern:
-        if token.get("OP") in ("?", "*"):
-            continue
-        for key in ("LOWER", "ORTH", "TEXT"):
-            value = token.get(key)
-            if isinstance(value, str):
-                gates.append(frozenset({value.lower()}))
-            elif isinstance(value, dict) and isinstance(value.get("IN"), list):
-                gates.append(frozenset(w.lower() for w in value["IN"]))
-            else:
-                continue
-            break
-    return tuple(gates)
 
 
 def allowed(rule_context: str, topic: str) -> bool:
