@@ -21,7 +21,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from .lens_support import (
     REPO, ApiServer, click_highlight, configure, highlights, launch_with_extension, open_popup, poll,
-    tab_id_for, update_settings, wait_card_open, wait_ready,
+    tab_id_for, update_settings, wait_card_open,
 )
 from .test_browser_highlight import EXPECTED_AMBIGUOUS
 
