@@ -21,13 +21,15 @@ const SITE_SCRIPT_PREFIX = "site:";
 
 let serverState = { online: null, checkedAt: 0, error: null, health: null };
 let rulesCache = null; // {serverUrl, rules, at}
+const inFlight = new Set(); // AbortControllers of requests under way (aborted when the URL changes)
 
 // ---- API client -------------------------------------------------------------------------
 
 async function apiFetch(path, { method = "GET", body = null, timeoutMs = TIMEOUT_MS, serverUrl = null } = {}) {
   const base = serverUrl || (await S.load()).serverUrl;
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  const timer = setTimeout(() => controller.abort("timeout"), timeoutMs);
+  inFlight.add(controller);
   try {
     const response = await fetch(base + path, {
       method,
@@ -49,14 +51,18 @@ async function apiFetch(path, { method = "GET", body = null, timeoutMs = TIMEOUT
     }
     return { ok: true, status: response.status, data };
   } catch (e) {
-    const error = e && e.name === "AbortError" ? `no answer within ${timeoutMs / 1000} s` : "server not reachable";
-    return { ok: false, offline: true, error };
+    const reason = controller.signal.aborted ? controller.signal.reason : null;
+    if (reason === "server-changed") return { ok: false, offline: true, cancelled: true, error: "server URL changed" };
+    if (reason === "timeout") return { ok: false, offline: true, timedOut: true, error: `no answer within ${timeoutMs / 1000} s` };
+    return { ok: false, offline: true, error: "server not reachable" };
   } finally {
     clearTimeout(timer);
+    inFlight.delete(controller);
   }
 }
 
 function noteServer(result) {
+  if (result.cancelled) return; // says nothing about either server
   const wasOnline = serverState.online;
   serverState = {
     online: result.ok || !result.offline,
@@ -80,12 +86,14 @@ async function wakeTabs() {
 async function analyze(blocks, page) {
   const settings = await S.load();
   const known = await rules().catch(() => null);
+  // The rules request already found the server unreachable: do not spend another timeout on it.
+  if (known && !known.ok && known.offline) return { ok: false, offline: true, error: known.error };
   const body = { blocks, disabled_rules: S.disabledRuleIds(settings, known && known.ok ? known.rules : null) };
   if (page && typeof page.url === "string") {
     body.page = { url: page.url, title: typeof page.title === "string" ? page.title : "" };
   }
   let result = await apiFetch("/api/v1/analyze", { method: "POST", body, serverUrl: settings.serverUrl });
-  if (!result.ok && result.offline) {
+  if (!result.ok && result.offline && !result.timedOut && !result.cancelled) {
     // one quick second try: the server may be restarting
     await new Promise((r) => setTimeout(r, 300));
     result = await apiFetch("/api/v1/analyze", { method: "POST", body, serverUrl: settings.serverUrl });
@@ -243,7 +251,11 @@ chrome.storage.onChanged.addListener((changes, area) => {
     const before = S.normalize(changes[S.STORAGE_KEY].oldValue);
     const after = S.normalize(changes[S.STORAGE_KEY].newValue);
     if (JSON.stringify(before.extraSites) !== JSON.stringify(after.extraSites)) syncSites().catch(() => {});
-    if (before.serverUrl !== after.serverUrl) rulesCache = null;
+    if (before.serverUrl !== after.serverUrl) {
+      rulesCache = null;
+      // requests to the old server are moot: end them now, so pages ask the new one at once
+      for (const c of inFlight) c.abort("server-changed");
+    }
   }
 });
 
