@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from . import __version__
 from .engine import Engine
-from .rules import RULE_ID
+from .rules import RULE_ID, SENSES
 
 OPENAPI_PATH = Path(__file__).resolve().parent / "openapi.json"
 MAX_BODY_BYTES = 5 * 1024 * 1024
@@ -64,7 +64,9 @@ def create_app(engine: Engine | None = None, allowed_hosts: set[str] | None = No
 
     @app.get("/api/v1/rules")
     def rules():
-        return jsonify(rules=[rule.public() for rule in engine.rules.values()])
+        # Grouped as the options page shows them: the ambiguous rules first, silent ones last.
+        ordered = sorted(engine.rules.values(), key=lambda r: (SENSES.index(r.sense), -r.priority, r.id))
+        return jsonify(rules=[rule.public() for rule in ordered])
 
     @app.post("/api/v1/analyze")
     def analyze():
