@@ -57,6 +57,11 @@ class Lexicon:
         self.phrase_starts = frozenset(p[0] for p in self.phrases)
         self.cased = frozenset(data.get("cased", ()))
         self.prefixes = tuple(data.get("prefixes", ()))
+        # Count each token once: drop words a prefix already covers, cased forms a word covers.
+        self.words = frozenset(w for w in self.words if not w.startswith(self.prefixes))
+        self.cased = frozenset(c for c in self.cased if c.lower() not in self.words)
+        self.prefix_regex = re.compile(r"(?:^| )(?:" + "|".join(map(re.escape, self.prefixes)) + ")") \
+            if self.prefixes else None
         # Raw text (whole blocks, for the page's topic): words counted once, looked up in sets;
         # case is ignored there, and phrases are searched only in blocks holding their first word.
         texts = [as_text(e) for e in entries] + [c.lower() for c in self.cased]
@@ -73,12 +78,13 @@ class Lexicon:
         return n
 
     def count_tokens(self, orths: list[str], lowers: list[str]) -> int:
-        n = 0
-        for i, lower in enumerate(lowers):
-            if lower in self.words or orths[i] in self.cased or lower.startswith(self.prefixes):
-                n += 1
-            elif lower in self.phrase_starts:
-                n += any(tuple(lowers[i:i + len(p)]) == p for p in self.phrases)
+        # Set lookups through map() and one regex for prefixes: this runs for every candidate sentence.
+        n = sum(map(self.words.__contains__, lowers)) + sum(map(self.cased.__contains__, orths))
+        if self.prefix_regex:
+            n += len(self.prefix_regex.findall(" ".join(lowers)))
+        if not self.phrase_starts.isdisjoint(lowers):
+            n += sum(1 for i, lower in enumerate(lowers) if lower in self.phrase_starts
+                     and any(tuple(lowers[i:i + len(p)]) == p for p in self.phrases))
         return n
 
 

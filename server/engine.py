@@ -201,14 +201,38 @@ def allowed(rule_context: str, topic: str) -> bool:
 
 
 def candidate_sentences(text: str):
-    """Code-point spans of the sentences of text that contain an align-family word."""
-    start = 0
-    for boundary in SENTENCE_END.finditer(text):
-        end = boundary.end(1) if boundary.group(1) else boundary.start()
-        if boundary.group(1) and NOT_AN_END.search(text, max(start, end - 5), end):
-            continue
-        if CANDIDATE.search(text, start, end):
-            yield start, end
-        start = boundary.end()
-    if start < len(text) and CANDIDATE.search(text, start):
-        yield start, len(text)
+    """Code-point spans of the sentences of text that contain an align-family word.
+
+    Boundaries are looked for only around align words, so a long block with one of them costs
+    a few short searches, not a pass over the whole block."""
+    end = 0
+    for word in CANDIDATE.finditer(text):
+        if word.start() < end:
+            continue  # inside the sentence just yielded
+        start = sentence_start(text, word.start(), floor=end)
+        end = sentence_end(text, word.end())
+        yield start, end
+
+
+def is_boundary(text: str, boundary: re.Match) -> bool:
+    return not (boundary.group(1) and NOT_AN_END.search(text, max(0, boundary.end(1) - 5), boundary.end(1)))
+
+
+def sentence_end(text: str, position: int) -> int:
+    for boundary in SENTENCE_END.finditer(text, position):
+        if is_boundary(text, boundary):
+            return boundary.end(1) if boundary.group(1) else boundary.start()
+    return len(text)
+
+
+def sentence_start(text: str, position: int, floor: int) -> int:
+    """Where the sentence holding `position` begins: after the last boundary before it."""
+    lookback = max(floor, position - 600)  # sentences are rarely longer; widen once if needed
+    for low in (lookback, floor) if lookback > floor else (floor,):
+        start = None
+        for boundary in SENTENCE_END.finditer(text, low, position):
+            if is_boundary(text, boundary):
+                start = boundary.end()
+        if start is not None:
+            return start
+    return floor
