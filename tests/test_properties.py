@@ -266,7 +266,7 @@ def test_two_blocks_in_either_order_get_the_same_findings(app):
     assert one == other[::-1]
 
 
-SAMPLE = "Our AI alignment team studies misaligned models. The product alignment meeting is at noon."
+SAMPLE = "Our AI alignment team studies misaligned models. Product alignment is what chat assistants get."
 
 
 @examples(300)
