@@ -1,6 +1,7 @@
 """Shared fixtures: one engine, the Flask test client, and the real server as a subprocess."""
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -11,9 +12,35 @@ from pathlib import Path
 
 import pytest
 import requests
+from hypothesis import HealthCheck, settings
 
 REPO = Path(__file__).resolve().parents[1]
 EXTENSION_ORIGIN = "chrome-extension://abcdefghijklmnopabcdefghijklmnop"
+ARTIFACTS = Path(__file__).resolve().parent / ".artifacts"  # measured figures; ignored by git
+
+settings.register_profile(
+    "alignment-lens", deadline=None, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                           HealthCheck.function_scoped_fixture])
+HYPOTHESIS_PROFILE = settings.get_profile("alignment-lens")
+EXAMPLES_SCALE = float(os.environ.get("ALIGNMENT_LENS_EXAMPLES", "1"))  # >1 for a longer soak
+
+
+def examples(n: int) -> settings:
+    """Hypothesis settings for about n examples (scaled by ALIGNMENT_LENS_EXAMPLES)."""
+    return settings(HYPOTHESIS_PROFILE, max_examples=max(1, int(n * EXAMPLES_SCALE)))
+
+
+def write_artifact(filename: str, key: str, figures: dict) -> None:
+    """Merge measured figures into tests/.artifacts/<filename> for the README and later runs."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / filename
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        data = {}
+    data[key] = figures
+    path.write_text(json.dumps(data, indent=2) + "\n")
 
 
 def free_port() -> int:

@@ -5,7 +5,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from tests.conftest import EXTENSION_ORIGIN
+from conftest import EXTENSION_ORIGIN
 
 SPEC = json.loads((Path(__file__).resolve().parents[1] / "server" / "openapi.json").read_text())
 

@@ -19,26 +19,15 @@ import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 import requests
 
-from conftest import EXTENSION_ORIGIN, LiveServer
+from conftest import EXTENSION_ORIGIN, LiveServer, write_artifact
 
-ARTIFACTS = Path(__file__).resolve().parent / ".artifacts"
 HEADERS = {"Origin": EXTENSION_ORIGIN}
 
 
-def write_artifact(key: str, figures: dict) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / "faults.json"
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
-        data = {}
-    data[key] = figures
-    path.write_text(json.dumps(data, indent=2) + "\n")
 
 
 def start(server: LiveServer) -> LiveServer:
@@ -110,7 +99,7 @@ def test_sigkill_mid_request_gives_a_connection_error_and_a_restart_answers(serv
     expected = client.post("/api/v1/analyze", json=body).get_json()
     assert findings(response.json()) == findings(expected)
     assert sum(map(len, findings(expected))) > 1000  # a real page, really analysed
-    write_artifact("sigkill", {"port": server.port, "words": len(body["blocks"]) * 100,
+    write_artifact("faults.json", "sigkill", {"port": server.port, "words": len(body["blocks"]) * 100,
                                "estimated_s": round(estimate, 2), "retry_after_restart_s": round(took, 2),
                                "client_error": type(outcome["error"]).__name__})
 
@@ -137,7 +126,7 @@ def test_a_million_words_of_prose_in_one_request_is_a_quick_413(server):
     small = requests.post(server.url + "/api/v1/analyze", json={"blocks": [{"id": "a", "text": "AI alignment"}]},
                           headers=HEADERS, timeout=10)
     assert small.status_code == 200 and small.json()["blocks"][0]["findings"]
-    write_artifact("million_words_prose", {"words": text_words, "bytes": len(raw), "blocks": len(blocks),
+    write_artifact("faults.json", "million_words_prose", {"words": text_words, "bytes": len(raw), "blocks": len(blocks),
                                            "status": response.status_code, "seconds": round(took, 2)})
 
 
@@ -167,7 +156,7 @@ def test_a_million_words_under_5_mb_is_answered_in_bounded_time_and_the_server_s
                           headers=HEADERS, timeout=10)
     after_s = time.monotonic() - began
     assert after.status_code == 200 and after.json()["blocks"][0]["findings"] and after_s < 2
-    write_artifact("million_words_packed", {
+    write_artifact("faults.json", "million_words_packed", {
         "words": 1_000_000, "bytes": len(raw), "blocks": 5000, "status": 200,
         "seconds": round(took, 2), "server_took_ms": reply["took_ms"], "small_analyze_after_s": round(after_s, 3)})
 
@@ -197,7 +186,7 @@ def test_the_server_stays_responsive_while_a_slow_page_is_analysed(server, engin
     assert outcome["response"].status_code == 200
     assert health.ok and health_s < 1, health_s
     assert small.status_code == 200 and small.json()["blocks"][0]["findings"]
-    write_artifact("busy", {"slow_page_s": round(outcome["seconds"], 2), "health_during_s": round(health_s, 3),
+    write_artifact("faults.json", "busy", {"slow_page_s": round(outcome["seconds"], 2), "health_during_s": round(health_s, 3),
                             "small_analyze_during_s": round(small_s, 3),
                             "small_finished_before_slow_page": small_finished_first})
 

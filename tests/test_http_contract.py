@@ -13,30 +13,19 @@ Schema-driven fuzzing with hypothesis + jsonschema (no schemathesis needed):
 from __future__ import annotations
 
 import json
-import os
 import re
 
 import jsonschema
 import pytest
 import requests
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from conftest import EXTENSION_ORIGIN, REPO, LiveServer
+from conftest import EXTENSION_ORIGIN, REPO, LiveServer, examples
 
-settings.register_profile(
-    "alignment-lens", deadline=None, print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                           HealthCheck.function_scoped_fixture])
-PROFILE = settings.get_profile("alignment-lens")
-SCALE = float(os.environ.get("ALIGNMENT_LENS_EXAMPLES", "1"))
-
-
-def examples(n: int) -> settings:
-    return settings(PROFILE, max_examples=max(1, int(n * SCALE)))
 
 
 SPEC_PATH = REPO / "server" / "openapi.json"
@@ -244,7 +233,7 @@ def headers_for(content_type, origin, host) -> dict:
     return headers
 
 
-@settings(PROFILE, max_examples=200)
+@examples(200)
 @given(st.data())
 def test_pattern_strategies_produce_only_matching_strings(data):
     for pattern, strategy in PATTERN_STRATEGIES.items():

@@ -3,7 +3,7 @@ import time
 
 import requests
 
-from tests.conftest import EXTENSION_ORIGIN, LiveServer
+from conftest import EXTENSION_ORIGIN, LiveServer
 
 
 def test_starts_fast_and_reports_health():

@@ -22,9 +22,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import EXTENSION_ORIGIN, LiveServer
+from conftest import EXTENSION_ORIGIN, LiveServer, write_artifact
 
-ARTIFACTS = Path(__file__).resolve().parent / ".artifacts"
 LOAD_SECONDS = float(os.environ.get("ALIGNMENT_LENS_LOAD_SECONDS", "20"))
 CLIENTS = 16
 SMALL_CACHE = 256
@@ -79,15 +78,6 @@ def rss_kb(pid: int) -> int:
     raise AssertionError("no VmRSS")
 
 
-def write_artifact(key: str, figures: dict) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / "load.json"
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
-        data = {}
-    data[key] = figures
-    path.write_text(json.dumps(data, indent=2) + "\n")
 
 
 def hammer(url: str, seconds: float, make_body, clients: int = CLIENTS):
@@ -154,7 +144,7 @@ def test_sustained_load_has_no_errors_and_consistent_answers(load_server):
                "max_ms": round(max(latencies) * 1000, 1),
                "mean_ms": round(statistics.mean(latencies) * 1000, 1),
                "repeated_requests": sum(1 for key, _, _ in answers if key is not None)}
-    write_artifact("sustained", figures)
+    write_artifact("load.json", "sustained", figures)
     print("\nload:", json.dumps(figures))
     assert not errors, errors[:5]
     assert len(latencies) >= 100, figures
@@ -190,7 +180,7 @@ def test_memory_stays_flat_under_fresh_text_with_a_bounded_cache():
         growth = runs[2]["rss_kb"] - runs[0]["rss_kb"]
         figures = {"cache_size": SMALL_CACHE, "runs": runs, "rss_growth_run1_to_run3_kb": growth,
                    "limit_kb": MAX_RSS_GROWTH_KB}
-        write_artifact("memory", figures)
+        write_artifact("load.json", "memory", figures)
         print("\nmemory:", json.dumps(figures))
         assert growth < MAX_RSS_GROWTH_KB, figures
     finally:

@@ -15,26 +15,15 @@ ALIGNMENT_LENS_EXAMPLES=<factor> to scale every test (e.g. 10 for a long local r
 from __future__ import annotations
 
 import json
-import os
 import re
 
 import pytest
 import requests
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from conftest import EXTENSION_ORIGIN, LiveServer
+from conftest import EXTENSION_ORIGIN, LiveServer, examples
 
-settings.register_profile(
-    "alignment-lens", deadline=None, derandomize=False, print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                           HealthCheck.function_scoped_fixture])
-PROFILE = settings.get_profile("alignment-lens")
-SCALE = float(os.environ.get("ALIGNMENT_LENS_EXAMPLES", "1"))
-
-
-def examples(n: int) -> settings:
-    return settings(PROFILE, max_examples=max(1, int(n * SCALE)))
 
 
 SENSES = {"ambiguous", "product", "superintelligence", "specific"}
