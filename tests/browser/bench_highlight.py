@@ -20,9 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from lens_support import (  # noqa: E402
-    ApiServer, FixtureServer, cleanup_profile, configure, launch_with_extension,
-)
+from lens_support import extension_session  # noqa: E402
 
 # Our own sentence templates. Roughly one sentence in seven uses a word of the align family.
 FILLER = [
@@ -258,38 +256,23 @@ def _measure_regex(context, url, trace=False):
 
 def run_browser_benchmark(runs: int = 3) -> dict:
     """Start a server, a fixture server and Chromium; measure; stop everything; return a dict."""
-    from playwright.sync_api import sync_playwright
-
     html, stats = generate_page()
-    api = ApiServer().start()
-    fixtures = FixtureServer().start()
-    fixtures.add_page("/bench", html)
-    profile = None
-    try:
-        with sync_playwright() as pw:
-            context, worker, ext_id, profile = launch_with_extension(pw)
-            try:
-                configure(context, worker, ext_id, api.url, add_host="127.0.0.1")
-                ext_url = fixtures.url("/bench")                   # an added site: the extension runs
-                regex_url = fixtures.url("/bench", host="localhost")  # not added: the extension stays out
-                # one warm-up load each (browser caches, server's first-request costs)
-                _measure_extension(context, ext_url)
-                _measure_regex(context, regex_url)
-                ext_runs, regex_runs = [], []
-                for _ in range(runs):
-                    # each load starts cold on the page side: the extension's cache is per page load
-                    ext_runs.append(_measure_extension(context, ext_url))
-                    regex_runs.append(_measure_regex(context, regex_url))
-                # traced loads for the longest main-thread task (tracing slows pages a bit)
-                ext_traced = [_measure_extension(context, ext_url, trace=True) for _ in range(runs)]
-                regex_traced = [_measure_regex(context, regex_url, trace=True) for _ in range(runs)]
-            finally:
-                context.close()
-    finally:
-        api.stop()
-        fixtures.stop()
-        if profile:
-            cleanup_profile(profile)
+    with extension_session() as session:
+        context, fixtures = session.context, session.fixtures
+        fixtures.add_page("/bench", html)
+        ext_url = fixtures.url("/bench")                   # an added site: the extension runs
+        regex_url = fixtures.url("/bench", host="localhost")  # not added: the extension stays out
+        # one warm-up load each (browser caches, server's first-request costs)
+        _measure_extension(context, ext_url)
+        _measure_regex(context, regex_url)
+        ext_runs, regex_runs = [], []
+        for _ in range(runs):
+            # each load starts cold on the page side: the extension's cache is per page load
+            ext_runs.append(_measure_extension(context, ext_url))
+            regex_runs.append(_measure_regex(context, regex_url))
+        # traced loads for the longest main-thread task (tracing slows pages a bit)
+        ext_traced = [_measure_extension(context, ext_url, trace=True) for _ in range(runs)]
+        regex_traced = [_measure_regex(context, regex_url, trace=True) for _ in range(runs)]
 
     def med(rows, key):
         return round(statistics.median(r[key] for r in rows), 1)

@@ -6,6 +6,7 @@
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -19,6 +20,7 @@ import urllib.error
 import urllib.request
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from types import SimpleNamespace
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures"
@@ -177,6 +179,29 @@ def launch_with_extension(playwright, extra_args=(), user_data_dir: str | None =
         context.wait_for_event("serviceworker", timeout=15_000)
     ext_id = worker.url.split("/")[2]
     return context, worker, ext_id, data_dir
+
+
+@contextlib.contextmanager
+def extension_session(**launch_kw):
+    """The real API server, a fixture server, and Chromium with the extension pointed at them and
+    the fixture host added as a site; everything is stopped afterwards. For scripts (benchmark,
+    screenshots); the tests use the fixtures in conftest.py."""
+    from playwright.sync_api import sync_playwright
+
+    api, fixtures, profile = ApiServer().start(), FixtureServer().start(), None
+    try:
+        with sync_playwright() as pw:
+            context, worker, ext_id, profile = launch_with_extension(pw, **launch_kw)
+            try:
+                configure(context, worker, ext_id, api.url, add_host="127.0.0.1")
+                yield SimpleNamespace(context=context, worker=worker, ext_id=ext_id, api=api, fixtures=fixtures)
+            finally:
+                context.close()
+    finally:
+        api.stop()
+        fixtures.stop()
+        if profile:
+            cleanup_profile(profile)
 
 
 def configure(context, worker, ext_id: str, server_url: str, add_host: str | None = "127.0.0.1", **settings):

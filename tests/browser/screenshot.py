@@ -11,8 +11,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from lens_support import (  # noqa: E402
-    REPO, ApiServer, FixtureServer, card_state, cleanup_profile, click_highlight, configure,
-    launch_with_extension, wait_card_open, wait_ready,
+    REPO, card_state, click_highlight, extension_session, wait_card_open, wait_ready,
 )
 
 OUT = REPO / "docs" / "screenshots"
@@ -48,28 +47,12 @@ def shoot(context, fixtures, theme: str, path: Path) -> None:
 
 
 def main() -> None:
-    from playwright.sync_api import sync_playwright
-
     OUT.mkdir(parents=True, exist_ok=True)
-    api = ApiServer().start()
-    fixtures = FixtureServer().start()
-    profile = None
-    try:
-        with sync_playwright() as pw:
-            context, worker, ext_id, profile = launch_with_extension(pw, device_scale_factor=2)
-            try:
-                configure(context, worker, ext_id, api.url, add_host="127.0.0.1")
-                for theme in ("light", "dark"):
-                    path = OUT / f"card-{theme}.png"
-                    shoot(context, fixtures, theme, path)
-                    print("wrote", path.relative_to(REPO))
-            finally:
-                context.close()
-    finally:
-        api.stop()
-        fixtures.stop()
-        if profile:
-            cleanup_profile(profile)
+    with extension_session(device_scale_factor=2) as session:
+        for theme in ("light", "dark"):
+            path = OUT / f"card-{theme}.png"
+            shoot(session.context, session.fixtures, theme, path)
+            print("wrote", path.relative_to(REPO))
 
 
 if __name__ == "__main__":
