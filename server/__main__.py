@@ -5,6 +5,8 @@ import argparse
 import os
 import sys
 
+from .engine import CACHE_SIZE
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 
@@ -58,7 +60,7 @@ def main(argv=None) -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("ALIGNMENT_LENS_PORT", DEFAULT_PORT)),
                         help="port (env ALIGNMENT_LENS_PORT; default 8765)")
     parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--cache-size", type=int, default=50_000, help="analysed blocks kept in memory")
+    parser.add_argument("--cache-size", type=int, default=CACHE_SIZE, help="analysed blocks kept in memory")
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("serve", help="serve the API (the default)")
     commands.add_parser("check", help="run every rule's example sentences")

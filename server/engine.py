@@ -29,7 +29,7 @@ ALIGN_TOKEN = re.compile(r"(?:mis|un|non|re|pre|co|super)?-?align(?:s|ed|ing|men
 SENTENCE_END = re.compile(r"([.!?…;][\"'”’)\]]*)\s+|\n+")  # a clause after ";" stands alone
 NOT_AN_END = re.compile(r"(?:\b(?:e\.g|i\.e|vs|etc|cf|al|Mr|Ms|Dr|St|No|Fig)|\b[A-Z])\.$")  # abbreviations, initials
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-CACHE_SIZE = 50_000  # blocks; bounds memory for a server left running all day
+CACHE_SIZE = 25_000  # blocks; bounds memory for a server left running all day
 
 
 class Run:
@@ -98,15 +98,19 @@ class Engine:
 
     # -- steps ---------------------------------------------------------------------------------
     def cached(self, run: "Run", kind: str, text: str, compute, *extra):
-        """LRU cache keyed by (kind, digest of the text, extra): a small key however long the text."""
-        key = (kind, run.digest(text), *extra)
+        """What is known about one block, computed once: an LRU of blocks keyed by a digest of the
+        text (a small key however long the text), each holding its results by (kind, extra)."""
+        digest, key = run.digest(text), (kind, *extra)
         with self.lock:
-            if key in self.cache:
-                self.cache.move_to_end(key)
-                return self.cache[key]
+            entry = self.cache.get(digest)
+            if entry is not None:
+                self.cache.move_to_end(digest)
+                if key in entry:
+                    return entry[key]
         value = compute()
         with self.lock:
-            self.cache[key] = value
+            self.cache.setdefault(digest, {})[key] = value
+            self.cache.move_to_end(digest)
             while len(self.cache) > self.cache_size:
                 self.cache.popitem(last=False)
         return value
