@@ -123,6 +123,8 @@ class Engine:
             return context.AI
         counts = sum((self.cached(run, "near", t, lambda t=t: self.sentence_counts(t, run)) for t in candidates),
                      context.Counts())
+        # Reaching the candidates' whole blocks means their sentences tied, so counting those words
+        # again cannot tip the balance; it only adds the rest of each block.
         for ring in (candidates, others):
             if counts.topic() != context.UNKNOWN:
                 break
