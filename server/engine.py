@@ -4,7 +4,7 @@
    (spaCy's blank English tokenizer).
 2. Each align word takes the sense of the highest-priority rule that applies to it: a rule applies
    when one of its token patterns has a match containing the word (scope "phrase") or anywhere in
-   the same sentence (scope "sentence"), no exception pattern of it contains the word, and the
+   the word's own clause, near it (scope "sentence"; see clauses.py), no exception pattern of it contains the word, and the
    sentence's topic (its own words, else the page's) allows it.
 3. Results are cached per (block text, page topic), so a re-scan pays only for new text.
 """
@@ -17,7 +17,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 import spacy
-from . import context
+from . import clauses, context
 from .offsets import Utf16Map
 from .pattern_index import PatternIndex
 from .rules import Rule, load_questions, load_rules
@@ -163,9 +163,15 @@ class Engine:
         topic = context.sentence_topic(sentence.counts, page_topic)
         features = sentence.features
         units = self.patterns.candidates({f[1] for f in features})
-        sentence_rules = {u.rule for u in units if u.sentence_wide and u.pattern.matches_anywhere(features)}
+        sentence_wide = [u for u in units if u.sentence_wide]
+        starts = clauses.clause_starts([f[1] for f in features]) if sentence_wide else [0]
+        by_window: dict[tuple[int, int], set[str]] = {}
         for i, (start, end) in zip(sentence.align_tokens, sentence.spans):
-            lengths, excepted = self.patterns.match(features, i, units, sentence_rules)
+            window = clauses.clause_window(starts, len(features), i)
+            if window not in by_window:
+                part = features[window[0]:window[1]]
+                by_window[window] = {u.rule for u in sentence_wide if u.pattern.matches_anywhere(part)}
+            lengths, excepted = self.patterns.match(features, i, units, by_window[window])
             rule = self.choose_rule(lengths, excepted, topic)
             if rule is not None:
                 yield Decision(start, end, rule.id)
