@@ -7,7 +7,8 @@ and dashes, and a long clause is read only a bounded number of tokens either sid
 """
 from __future__ import annotations
 
-# Tokens that start a new clause (lowercase); "yet" only after a comma, where it means "but".
+# Tokens that start a new clause (lowercase); "yet" and "not" only after a comma, where they
+# contrast ("evidence about RLHF, not evidence that alignment is solved").
 CONTRAST_WORDS = frozenset({"but", "whereas", "although", "though", "however", "unlike", "while",
                             "whilst", "instead", "rather"})
 DASHES = frozenset({"—", "–", "--", "―"})
@@ -20,7 +21,7 @@ def clause_starts(lowers: list[str]) -> list[int]:
     for n, word in enumerate(lowers):
         if n == 0:
             continue
-        if word in CONTRAST_WORDS or word in DASHES or (word == "yet" and lowers[n - 1] == ","):
+        if word in CONTRAST_WORDS or word in DASHES or (word in ("yet", "not") and lowers[n - 1] == ","):
             starts.append(n)
     return starts
 
@@ -35,3 +36,17 @@ def clause_window(starts: list[int], length: int, i: int) -> tuple[int, int]:
             hi = start
             break
     return max(lo, i - REACH), min(hi, i + REACH + 1)
+
+
+def closeness(matches, window: tuple[int, int], i: int) -> int:
+    """How near token i a sentence-wide pattern matches inside window, as REACH + 1 - radius for
+    the smallest radius around i whose tokens hold a match (so nearer is larger). `matches(lo, hi)`
+    tells whether tokens [lo, hi) hold a match; it is monotone in the range, so bisect."""
+    low, high = 0, REACH  # a match is known to exist within radius REACH (the whole window)
+    while low < high:
+        radius = (low + high) // 2
+        if matches(max(window[0], i - radius), min(window[1], i + radius + 1)):
+            high = radius
+        else:
+            low = radius + 1
+    return REACH + 1 - low

@@ -165,25 +165,30 @@ class Engine:
         units = self.patterns.candidates({f[1] for f in features})
         sentence_wide = [u for u in units if u.sentence_wide]
         starts = clauses.clause_starts([f[1] for f in features]) if sentence_wide else [0]
-        by_window: dict[tuple[int, int], set[str]] = {}
+        by_window: dict[tuple[int, int], list] = {}
         for i, (start, end) in zip(sentence.align_tokens, sentence.spans):
             window = clauses.clause_window(starts, len(features), i)
             if window not in by_window:
                 part = features[window[0]:window[1]]
-                by_window[window] = {u.rule for u in sentence_wide if u.pattern.matches_anywhere(part)}
-            lengths, excepted = self.patterns.match(features, i, units, by_window[window])
+                by_window[window] = [u for u in sentence_wide if u.pattern.matches_anywhere(part)]
+            closeness = {}
+            for unit in by_window[window]:
+                near = clauses.closeness(lambda lo, hi: unit.pattern.matches_anywhere(features[lo:hi]), window, i)
+                closeness[unit.rule] = max(closeness.get(unit.rule, 0), near)
+            lengths, excepted = self.patterns.match(features, i, units, closeness)
             rule = self.choose_rule(lengths, excepted, topic)
             if rule is not None:
                 yield Decision(start, end, rule.id)
 
     def choose_rule(self, lengths: dict[str, int], excepted: set[str], topic: str) -> Rule | None:
-        """The highest-priority applicable rule; a longer match breaks ties."""
+        """The highest-priority applicable rule; a longer match (for a sentence-wide rule: a nearer
+        one) breaks ties, then the rule id, so the choice never depends on the order rules loaded."""
         best, best_key = None, None
         for rule_id, length in lengths.items():
             rule = self.rules[rule_id]
             if rule_id in excepted or not allowed(rule.context, topic):
                 continue
-            key = (rule.priority, length)
+            key = (rule.priority, length, rule_id)
             if best_key is None or key > best_key:
                 best, best_key = rule, key
         return best

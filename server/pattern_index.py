@@ -61,9 +61,10 @@ class PatternIndex:
         return [u for u in units if not any(gate.isdisjoint(words) for gate in u.gates)]
 
     def match(self, features: list[tuple], i: int, units: list[PatternUnit],
-              sentence_rules: set[str]) -> tuple[dict[str, int], set[str]]:
-        """For token i: {rule id: longest covering match (0 for sentence-wide rules)}, and the rules excepted."""
-        lengths = dict.fromkeys(sentence_rules, 0)
+              sentence_rules: dict[str, int]) -> tuple[dict[str, int], set[str]]:
+        """For token i: {rule id: longest covering match (for sentence-wide rules, the closeness
+        given in sentence_rules)}, and the rules excepted."""
+        lengths = dict(sentence_rules)
         excepted = set()
         for unit in units:
             if unit.sentence_wide:
