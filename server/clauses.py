@@ -50,3 +50,22 @@ def closeness(matches, window: tuple[int, int], i: int) -> int:
         else:
             low = radius + 1
     return REACH + 1 - low
+
+
+QUALIFIER_REACH = 2  # tokens either side of an align word that are its own qualifiers
+
+
+def without_others_qualifiers(features: list[tuple], i: int, align_tokens: list[int]) -> list[tuple]:
+    """The sentence as a sentence-wide rule should read it for the align word at token i: the
+    words right beside another align word qualify that one ("ASI alignment", "aligning superhuman
+    systems"), so they are blanked when nearer to it than to i. Returns `features` itself when
+    nothing is blanked. A goal in the infinitive ("a researcher built to align superintelligence",
+    "... and iteratively align superintelligence") states the setting of the whole clause, so the
+    object of a bare "align" stays visible."""
+    blanked = {p for j in align_tokens if j != i
+               for p in range(j - QUALIFIER_REACH, j + QUALIFIER_REACH + 1)
+               if 0 <= p < len(features) and abs(p - j) < abs(p - i)
+               and not (p > j and features[j][1] == "align")}
+    if not blanked:
+        return features
+    return [("", "") if p in blanked else f for p, f in enumerate(features)]
