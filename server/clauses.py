@@ -12,6 +12,7 @@ from __future__ import annotations
 CONTRAST_WORDS = frozenset({"but", "whereas", "although", "though", "however", "unlike", "while",
                             "whilst", "instead", "rather"})
 DASHES = frozenset({"—", "–", "--", "―"})
+ELABORATION = frozenset({"such", "like", "including", "e.g.", "e.g", "namely", "i.e.", "for"})
 REACH = 20  # tokens either side of the align word
 
 
@@ -21,6 +22,8 @@ def clause_starts(lowers: list[str]) -> list[int]:
     for n, word in enumerate(lowers):
         if n == 0:
             continue
+        if word in DASHES and n + 1 < len(lowers) and lowers[n + 1] in ELABORATION:
+            continue  # "more aligned with human values—such as RLHF" lists the how, in the same clause
         if word in CONTRAST_WORDS or word in DASHES or (word in ("yet", "not") and lowers[n - 1] == ","):
             starts.append(n)
     return starts
