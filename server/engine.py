@@ -65,7 +65,7 @@ class Decision:
 class Engine:
     def __init__(self, rules: list[Rule] | None = None, questions: dict | None = None,
                  topics: context.TopicCounter | None = None, cache_size: int = CACHE_SIZE):
-        self.nlp = spacy.blank("en")
+        self.nlp = blank_english()
         self.rules = {rule.id: rule for rule in (rules if rules is not None else load_rules())}
         self.questions = questions if questions is not None else load_questions()
         self.topics = topics or context.TopicCounter()
@@ -207,6 +207,14 @@ class Engine:
                 "question": self.questions[rule.question] if rule.question else None,
                 "explanation": rule.explanation})
         return out
+
+
+def blank_english():
+    """spaCy's blank English, also splitting "~" off words: forum markup writes "~aligned~"."""
+    nlp = spacy.blank("en")
+    nlp.tokenizer.prefix_search = spacy.util.compile_prefix_regex([*nlp.Defaults.prefixes, "~"]).search
+    nlp.tokenizer.suffix_search = spacy.util.compile_suffix_regex([*nlp.Defaults.suffixes, "~"]).search
+    return nlp
 
 
 def allowed(rule_context: str, topic: str) -> bool:
