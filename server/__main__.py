@@ -40,6 +40,9 @@ def check(args) -> int:
     for failure in failures:
         print("FAIL", failure)
     print(f"{total - len(failures)} of {total} rule examples hold ({len(engine.rules)} rules)")
+    from .rules import unused_lexicons
+    for name in unused_lexicons():
+        print(f"WARNING: lexicon {name!r} in lexicons.json is used by no rule")
     return 1 if failures else 0
 
 

@@ -1,26 +1,34 @@
 """Load and validate rule files (server/rules/*.json) and the shared lexicons.
 
 A rule file is data: spaCy token patterns, exceptions, the sense it assigns, its question kind,
-a one-line explanation and example sentences. This module is the one place that knows the schema.
+a one-line explanation and example sentences. Its shape is rule.schema.json (JSON Schema, which
+editors also read through each file's "$schema"); this module checks it and what a schema cannot
+say: the id matches the file name, lexicon references exist, examples mark one word each.
 """
 from __future__ import annotations
 
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
+
+import jsonschema
 
 HERE = Path(__file__).resolve().parent
 RULES_DIR = HERE / "rules"
 LEXICONS_PATH = HERE / "lexicons.json"
 QUESTIONS_PATH = HERE / "questions.json"
+SCHEMA_PATH = HERE / "rule.schema.json"
 
-SENSES = ("ambiguous", "product", "superintelligence", "specific", "none")
-SCOPES = ("phrase", "sentence")
+SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+# The schema is the one source of the rule vocabulary; the code reads it from there.
+SENSES = tuple(SCHEMA["properties"]["sense"]["enum"])
+SCOPES = tuple(SCHEMA["properties"]["scope"]["enum"])
 # When a rule may fire: always; unless the text is about something other than AI; only in AI text;
 # unless the text is about AI (for technical senses whose words AI writing also uses).
-CONTEXTS = ("always", "not_off_topic", "ai", "not_ai")
-RULE_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # use fullmatch: "$" would accept a trailing newline
+CONTEXTS = tuple(SCHEMA["properties"]["context"]["enum"])
+RULE_ID = re.compile(SCHEMA["properties"]["id"]["pattern"].strip("^$"))  # use fullmatch: "$" would accept a trailing newline
 MARKED = re.compile(r"\[\[(.+?)\]\]")
 
 
@@ -102,30 +110,31 @@ def parse_example(raw, where: str) -> Example:
                    page_url=raw.get("page_url"))
 
 
+@lru_cache(maxsize=1)
+def schema_validator() -> jsonschema.Draft202012Validator:
+    jsonschema.Draft202012Validator.check_schema(SCHEMA)
+    return jsonschema.Draft202012Validator(SCHEMA)
+
+
+def schema_errors(data) -> list[str]:
+    """Every way the rule breaks the schema, each as "where: what" (where is a JSON path)."""
+    errors = sorted(schema_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    return [f"{'/'.join(map(str, e.absolute_path)) or '(top level)'}: {e.message}" for e in errors]
+
+
 def parse_rule(data, path: Path, lexicons: dict, questions: dict) -> Rule:
     where = path.name
-    if not isinstance(data, dict):
-        raise RuleError(f"{where}: a rule file holds one JSON object")
-    required = {"id": str, "title": str, "description": str, "sense": str, "explanation": str,
-                "patterns": list, "examples": list}
-    for key, kind in required.items():
-        if not isinstance(data.get(key), kind):
-            raise RuleError(f"{where}: \"{key}\" must be a {kind.__name__}")
-    if not RULE_ID.fullmatch(data["id"]) or data["id"] != path.stem:
+    problems = schema_errors(data)
+    if problems:
+        raise RuleError(f"{where}: does not follow rule.schema.json: " + "; ".join(problems[:5]))
+    if data["id"] != path.stem:
         raise RuleError(f"{where}: id must be a slug equal to the file name")
-    if data["sense"] not in SENSES:
-        raise RuleError(f"{where}: sense must be one of {SENSES}")
     question = data.get("question")
     if data["sense"] == "ambiguous" and question not in questions:
         raise RuleError(f"{where}: an ambiguous rule needs \"question\", one of {sorted(questions)}")
     scope, context = data.get("scope", "phrase"), data.get("context", "always")
-    if scope not in SCOPES or context not in CONTEXTS:
-        raise RuleError(f"{where}: scope must be one of {SCOPES}, context one of {CONTEXTS}")
     patterns = expand_pattern(data["patterns"], lexicons, where)
     exceptions = expand_pattern(data.get("exceptions", []), lexicons, where)
-    for p in patterns + exceptions:
-        if not isinstance(p, list) or not p or not all(isinstance(t, dict) for t in p):
-            raise RuleError(f"{where}: each pattern is a non-empty list of token objects")
     examples = tuple(parse_example(e, where) for e in data["examples"])
     if not any(e.sense == data["sense"] for e in examples):
         raise RuleError(f"{where}: needs at least one positive example (sense {data['sense']})")
@@ -134,8 +143,8 @@ def parse_rule(data, path: Path, lexicons: dict, questions: dict) -> Rule:
     return Rule(id=data["id"], title=data["title"], description=data["description"],
                 sense=data["sense"], question=question if data["sense"] == "ambiguous" else None,
                 explanation=data["explanation"],
-                enabled_by_default=bool(data.get("enabled_by_default", True)),
-                priority=int(data.get("priority", 50)), scope=scope, context=context,
+                enabled_by_default=data.get("enabled_by_default", True),
+                priority=data["priority"], scope=scope, context=context,
                 patterns=patterns, exceptions=exceptions, examples=examples, path=str(path))
 
 
@@ -156,3 +165,17 @@ def load_rules(directory: Path = RULES_DIR, lexicons: dict | None = None,
     if not rules:
         raise RuleError(f"no rule files in {directory}")
     return rules
+
+
+def lexicon_references(directory: Path = RULES_DIR) -> set[str]:
+    """Names of the lexicons that rule files splice in with "$name"."""
+    found = set()
+    for path in directory.glob("*.json"):
+        found.update(re.findall(r'"\$([a-z_]+)"', path.read_text(encoding="utf-8")))
+    return found
+
+
+def unused_lexicons(directory: Path = RULES_DIR, lexicons: dict | None = None) -> list[str]:
+    """Lexicons no rule uses: dead words a reader would take for live ones."""
+    lexicons = load_lexicons() if lexicons is None else lexicons
+    return sorted(set(lexicons) - lexicon_references(directory))

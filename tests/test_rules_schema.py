@@ -3,12 +3,11 @@ import json
 
 import pytest
 
-from server.engine import Engine
-from server.rules import RuleError, load_rules
+from server.rules import RULES_DIR, SCHEMA, RuleError, load_questions, load_rules, schema_errors, unused_lexicons
 
 GOOD = {
     "id": "demo-rule", "title": "Demo", "description": "A demo.", "sense": "ambiguous", "question": "other",
-    "explanation": "Demo.", "patterns": [[{"LOWER": {"IN": ["$align_nouns"]}}]],
+    "explanation": "Demo.", "priority": 50, "patterns": [[{"LOWER": {"IN": ["$align_nouns"]}}]],
     "examples": [{"text": "Is [[alignment]] of AI hard?", "sense": "ambiguous"},
                  {"text": "Set text-[[align]] to left.", "sense": "none"}],
 }
@@ -19,10 +18,33 @@ def write(tmp_path, data, name="demo-rule.json"):
     return tmp_path
 
 
-def test_shipped_rules_load_with_unique_ids():
-    rules = load_rules()
-    assert len(rules) >= 15
-    assert len({r.id for r in rules}) == len(rules)
+def test_every_shipped_rule_file_names_and_follows_the_schema():
+    for path in sorted(RULES_DIR.glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        assert data.get("$schema") == "../rule.schema.json", path.name
+        assert schema_errors(data) == [], path.name
+
+
+def test_no_lexicon_is_left_unused():
+    assert unused_lexicons() == []
+
+
+def test_schema_questions_are_the_questions_file():
+    assert set(SCHEMA["properties"]["question"]["enum"]) == set(load_questions())
+
+
+@pytest.mark.parametrize("change,message", [
+    ({"exeptions": []}, "exeptions"),
+    ({"priorty": 10}, "priorty"),
+    ({"enabled_by_default": "false"}, "enabled_by_default"),
+    ({"priority": "high"}, "priority"),
+    ({"context": "sometimes"}, "context"),
+    ({"patterns": [[{"LOWER": {"IN": "alignment"}}]]}, "patterns/0/0/LOWER"),
+    ({"patterns": [[{"LOWER": "alignment", "OP": "!"}]]}, "OP"),
+])
+def test_typos_and_wrong_types_are_refused_at_load(tmp_path, change, message):
+    with pytest.raises(RuleError, match=message):
+        load_rules(write(tmp_path, {**GOOD, **change}))
 
 
 def test_lexicon_references_expand(tmp_path):
@@ -32,24 +54,25 @@ def test_lexicon_references_expand(tmp_path):
 
 @pytest.mark.parametrize("change,message", [
     ({"sense": "maybe"}, "sense"),
-    ({"id": "Demo Rule"}, "slug"),
+    ({"id": "Demo Rule"}, "id"),
     ({"question": "nonexistent"}, "question"),
     ({"patterns": [[]]}, "pattern"),
     ({"patterns": [[{"LOWER": {"IN": ["$no_such_list"]}}]]}, "unknown lexicon"),
-    ({"examples": [{"text": "no marker here", "sense": "ambiguous"}]}, "mark exactly one"),
-    ({"examples": [{"text": "[[alignment]] of columns", "sense": "none"}]}, "positive example"),
+    ({"examples": [{"text": "no marker here", "sense": "ambiguous"}, GOOD["examples"][1]]}, "examples/0/text"),
+    ({"examples": [{"text": "two [[marks]] in [[one]]", "sense": "ambiguous"}, GOOD["examples"][1]]},
+     "mark exactly one"),
+    ({"examples": [{"text": "[[alignment]] of columns", "sense": "none"}, GOOD["examples"][1]]}, "positive example"),
     ({"scope": "page"}, "scope"),
-    ({"examples": [{"text": "Is [[alignment]] of AI hard?", "sense": "ambiguous"}]}, "negative example"),
+    ({"examples": [GOOD["examples"][0], GOOD["examples"][0]]}, "negative example"),
 ])
 def test_malformed_rule_is_refused(tmp_path, change, message):
     with pytest.raises(RuleError, match=message):
         load_rules(write(tmp_path, {**GOOD, **change}))
 
 
-def test_bad_token_pattern_names_the_file(tmp_path):
-    rules = load_rules(write(tmp_path, {**GOOD, "patterns": [[{"NOT_AN_ATTR": "x"}]]}))
-    with pytest.raises(RuleError, match="demo-rule.json"):
-        Engine(rules=rules)
+def test_bad_token_pattern_is_refused_at_load_naming_the_file(tmp_path):
+    with pytest.raises(RuleError, match="demo-rule.json.*NOT_AN_ATTR"):
+        load_rules(write(tmp_path, {**GOOD, "patterns": [[{"NOT_AN_ATTR": "x"}]]}))
 
 
 def test_invalid_json_names_the_file(tmp_path):
