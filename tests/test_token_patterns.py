@@ -1,7 +1,12 @@
 """The fast anchored evaluator agrees with spaCy's own Matcher on every rule pattern."""
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from spacy.matcher import Matcher
+from spacy.tokens import Doc
 
+from conftest import examples
+from server import token_patterns
 from server.bench import SENTENCES
 from server.engine import blank_english
 from server.rules import load_rules
@@ -50,3 +55,81 @@ def test_anchored_evaluator_matches_spacy(rule):
 def test_unsupported_pattern_features_are_refused(pattern):
     with pytest.raises(UnsupportedPattern):
         TokenPattern.compile(pattern)
+
+
+# ---- generated token runs ------------------------------------------------------------------------
+# Tokens that exercise the flags and the usual neighbours of align words, besides each pattern's own words.
+GENERIC_TOKENS = ["the", "a", "of", "AI", "alignment", "aligned", "Alignment", "2024", "ten", "-", ",", ".",
+                  "Title", "UPPER", "x", "'s", "\"", "(", ")"]
+
+
+def pattern_words(pattern) -> list[str]:
+    """Every word a pattern names (IN, NOT_IN or a string), in the cases its tokens could be written."""
+    words = []
+    for spec in pattern:
+        for key in ("LOWER", "ORTH", "TEXT"):
+            value = spec.get(key)
+            listed = [value] if isinstance(value, str) else [w for v in (value or {}).values() for w in v]
+            for word in listed:
+                words += [word, word.capitalize(), word.upper()] if key == "LOWER" else [word]
+    return sorted(set(words))
+
+
+def token_runs(pattern, max_size=40):
+    """Token lists drawn mostly from the pattern's own words, so that partial and repeated matches abound."""
+    own = pattern_words(pattern)
+    vocabulary = st.sampled_from(own) if own else st.sampled_from(GENERIC_TOKENS)
+    return st.lists(vocabulary | st.sampled_from(GENERIC_TOKENS), max_size=max_size)
+
+
+
+@pytest.mark.parametrize("slack", [None, 0], ids=["forward", "backward"])
+@pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
+@examples(40)
+@given(data=st.data())
+def test_generated_token_runs_agree_with_spacy(rule, slack, data, monkeypatch):
+    """Random runs of each pattern's own words: the longest covering match of every token, and a match
+    anywhere in a random sub-range, equal spaCy's Matcher's. slack=0 forces the backward pass that
+    finishes long matches."""
+    if slack is not None:
+        monkeypatch.setattr(token_patterns, "FORWARD_SLACK", slack)
+    pattern = data.draw(st.sampled_from(rule.patterns + rule.exceptions), label="pattern")
+    words = data.draw(token_runs(pattern), label="tokens")
+    doc = Doc(NLP.vocab, words=words)
+    compiled = TokenPattern.compile(pattern)
+    features = token_features(doc)
+    expected = spacy_coverage(pattern, doc)
+    ours = {i: n for i in range(len(doc)) if (n := compiled.longest_covering(features, i, reach=len(doc))) is not None}
+    assert ours == expected, (pattern, words)
+    start = data.draw(st.integers(0, len(words)), label="start")
+    end = data.draw(st.integers(start, len(words)), label="end")
+    part = Doc(NLP.vocab, words=words[start:end])
+    assert compiled.matches_anywhere(features, start, end) == bool(spacy_coverage(pattern, part)), (pattern, words)
+    assert compiled.matches_anywhere(list(features[start:end])) == bool(spacy_coverage(pattern, part))
+
+
+@pytest.mark.parametrize("pattern", [
+    [{"LOWER": "x", "OP": "*"}, {"LOWER": "y"}],
+    [{"LOWER": "x", "OP": "+"}, {"LOWER": "y", "OP": "?"}, {"LOWER": "x", "OP": "*"}],
+    [{"LOWER": "x", "OP": "?"}, {"OP": "*"}, {"LOWER": "y"}],
+    [{"LOWER": {"NOT_IN": ["z"]}, "OP": "+"}, {"LOWER": "x", "OP": "?"}],
+])
+def test_long_runs_agree_with_spacy_past_the_forward_slack(pattern):
+    """Matches far longer than FORWARD_SLACK, decided by the backward pass, with and without the
+    sentence memo."""
+    words = ["x"] * 80 + ["y"] + ["x"] * 50 + ["z", "x", "y"] + ["x"] * 40
+    doc = Doc(NLP.vocab, words=words)
+    expected = spacy_coverage(pattern, doc)
+    compiled = TokenPattern.compile(pattern)
+    for features in (token_features(doc), list(token_features(doc))):
+        ours = {i: n for i in range(len(doc)) if (n := compiled.longest_covering(features, i, reach=12)) is not None}
+        # spaCy's coverage has no reach; restrict it to matches starting at most 12 tokens before i.
+        reachable = {}
+        matcher = Matcher(NLP.vocab)
+        matcher.add("p", [pattern])
+        for _, start, end in matcher(doc):
+            for i in range(start, min(end, start + 13)):
+                reachable[i] = max(reachable.get(i, 0), end - start)
+        assert ours == reachable, pattern
+        assert compiled.matches_anywhere(features) == bool(expected)
+    assert max(expected.values()) > token_patterns.FORWARD_SLACK  # the backward pass really decided some
