@@ -58,14 +58,26 @@ def closeness(matches, window: tuple[int, int], i: int) -> int:
 QUALIFIER_REACH = 2  # tokens either side of an align word that are its own qualifiers
 
 
-def without_others_qualifiers(features: list[tuple], i: int, align_tokens: list[int]) -> list[tuple]:
-    """The sentence as a sentence-wide rule should read it for the align word at token i: the
-    words right beside another align word qualify that one ("ASI alignment", "aligning superhuman
+def neighbours(align_tokens: list[int], n: int, lo: int, hi: int) -> list[int]:
+    """The other align words (indexes into align_tokens, which is sorted) inside [lo, hi), made
+    relative to lo; found by walking out from word n, so the cost is the window's, not the sentence's."""
+    found = []
+    for step in (-1, 1):
+        m = n + step
+        while 0 <= m < len(align_tokens) and lo <= align_tokens[m] < hi:
+            found.append(align_tokens[m] - lo)
+            m += step
+    return found
+
+
+def without_others_qualifiers(features: list[tuple], i: int, others: list[int]) -> list[tuple]:
+    """The tokens as a sentence-wide rule should read them for the align word at token i, with
+    the other align words at `others`: the words right beside another align word qualify that one ("ASI alignment", "aligning superhuman
     systems"), so they are blanked when nearer to it than to i. Returns `features` itself when
     nothing is blanked. A goal in the infinitive ("a researcher built to align superintelligence",
     "... and iteratively align superintelligence") states the setting of the whole clause, so the
     object of a bare "align" stays visible."""
-    blanked = {p for j in align_tokens if j != i
+    blanked = {p for j in others
                for p in range(j - QUALIFIER_REACH, j + QUALIFIER_REACH + 1)
                if 0 <= p < len(features) and abs(p - j) < abs(p - i)
                and not (p > j and features[j][1] == "align")}

@@ -165,18 +165,18 @@ class Engine:
         units = self.patterns.candidates({f[1] for f in features})
         sentence_wide = [u for u in units if u.sentence_wide]
         starts = clauses.clause_starts([f[1] for f in features]) if sentence_wide else [0]
-        by_window: dict[tuple, list] = {}
-        for i, (start, end) in zip(sentence.align_tokens, sentence.spans):
-            window = clauses.clause_window(starts, len(features), i)
-            seen = clauses.without_others_qualifiers(features, i, sentence.align_tokens)
-            key = window if seen is features else (window, i)
-            if key not in by_window:
-                part = seen[window[0]:window[1]]
-                by_window[key] = [u for u in sentence_wide if u.pattern.matches_anywhere(part)]
+        for n, (i, (start, end)) in enumerate(zip(sentence.align_tokens, sentence.spans)):
             closeness = {}
-            for unit in by_window[key]:
-                near = clauses.closeness(lambda lo, hi: unit.pattern.matches_anywhere(seen[lo:hi]), window, i)
-                closeness[unit.rule] = max(closeness.get(unit.rule, 0), near)
+            if sentence_wide:
+                lo, hi = clauses.clause_window(starts, len(features), i)
+                # Only the window is read (at most 2 * REACH + 1 tokens), so a sentence with
+                # thousands of align words stays linear.
+                part = clauses.without_others_qualifiers(
+                    features[lo:hi], i - lo, clauses.neighbours(sentence.align_tokens, n, lo, hi))
+                matched = [u for u in sentence_wide if u.pattern.matches_anywhere(part)]
+                for unit in matched:
+                    near = clauses.closeness(lambda a, b: unit.pattern.matches_anywhere(part, a, b), (0, len(part)), i - lo)
+                    closeness[unit.rule] = max(closeness.get(unit.rule, 0), near)
             lengths, excepted = self.patterns.match(features, i, units, closeness)
             rule = self.choose_rule(lengths, excepted, topic)
             if rule is not None:

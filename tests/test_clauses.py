@@ -42,10 +42,10 @@ def test_another_uses_qualifiers_are_blanked_but_an_infinitive_goal_is_not():
         return [(t.text, t.lower_) for t in engine.nlp.make_doc(text)]
 
     f = features("Does solving alignment say anything about ASI alignment ?")
-    seen = clauses.without_others_qualifiers(f, 2, [2, 7])
+    seen = clauses.without_others_qualifiers(f, 2, [7])
     assert seen[6] == ("", "") and seen[2] == f[2]
     f = features("They build a researcher and then align superintelligence .")
-    seen = clauses.without_others_qualifiers(f, 3, [3, 6])
+    seen = clauses.without_others_qualifiers(f, 3, [6])
     assert seen[5] == ("", "") and seen[7] == f[7] == ("superintelligence", "superintelligence")
 
 
@@ -57,3 +57,9 @@ def test_each_use_takes_the_side_of_its_own_clause():
     text = "Solving alignment for chatbots tells us little about ASI alignment."
     (findings,) = engine.analyze([text])
     assert [(f["text"], f["sense"]) for f in findings] == [("alignment", "ambiguous"), ("alignment", "superintelligence")]
+
+
+def test_neighbours_are_the_other_align_words_inside_the_window():
+    assert clauses.neighbours([2, 5, 9, 40], 1, 0, 20) == [2, 9]
+    assert clauses.neighbours([2, 5, 9, 40], 3, 30, 50) == []
+    assert clauses.neighbours([2, 5, 9, 40], 2, 4, 20) == [1]
