@@ -88,6 +88,31 @@ class Engine:
                 return self.rules[decision.rule].sense, decision.rule
         return "none", None
 
+    def explain(self, text: str, url: str | None = None) -> list[dict]:
+        """How each align word of `text` (one block, alone on its page) is decided, by the steps
+        analyze() takes: its sentence, the topics, the rules matched ({id: match length, or
+        closeness for sentence-wide rules}), those excepted, and the applicable ones in the order
+        choose_rule() prefers them (the first is the winner); matched rules in neither list were
+        gated out by the topic."""
+        if not CANDIDATE.search(text):
+            return []
+        run = Run()
+        page_topic = self.page_topic([text], set(), url, run)
+        sentences = list(candidate_sentences(text))
+        out = []
+        for sentence in self.parse(text, run):
+            for start, end, lengths, excepted, topic in self.sentence_matches(sentence, page_topic):
+                ranked, left = [], dict(lengths)
+                while (rule := self.choose_rule(left, excepted, topic)) is not None:
+                    ranked.append(rule.id)
+                    del left[rule.id]
+                out.append({"start": start, "end": end, "word": text[start:end],
+                            "sentence": next(text[a:b] for a, b in sentences if a <= start < b),
+                            "sentence_counts": sentence.counts, "page_topic": page_topic,
+                            "page_topic_from": "url" if self.topics.is_ai_site(url) else "words",
+                            "topic": topic, "matched": lengths, "excepted": excepted, "ranked": ranked})
+        return out
+
     def decide_page(self, texts: list[str], url: str | None) -> dict[str, tuple]:
         """{block text: ((Decision, finding dict or None for a "none" sense), ...)} for blocks with align words."""
         unique = list(dict.fromkeys(texts))
@@ -160,6 +185,14 @@ class Engine:
         return Sentence(features, align_tokens, spans, counts)
 
     def decide_sentence(self, sentence: "Sentence", page_topic: str):
+        for start, end, lengths, excepted, topic in self.sentence_matches(sentence, page_topic):
+            rule = self.choose_rule(lengths, excepted, topic)
+            if rule is not None:
+                yield Decision(start, end, rule.id)
+
+    def sentence_matches(self, sentence: "Sentence", page_topic: str):
+        """For each align word: (start, end, {rule: match length or closeness}, rules excepted,
+        the topic that gates rules). Decisions and Engine.explain both read this."""
         topic = context.sentence_topic(sentence.counts, page_topic)
         features = sentence.features
         units = self.patterns.candidates({f[1] for f in features})
@@ -178,9 +211,7 @@ class Engine:
                     near = clauses.closeness(lambda a, b: unit.pattern.matches_anywhere(part, a, b), (0, len(part)), i - lo)
                     closeness[unit.rule] = max(closeness.get(unit.rule, 0), near)
             lengths, excepted = self.patterns.match(features, i, units, closeness)
-            rule = self.choose_rule(lengths, excepted, topic)
-            if rule is not None:
-                yield Decision(start, end, rule.id)
+            yield start, end, lengths, excepted, topic
 
     def choose_rule(self, lengths: dict[str, int], excepted: set[str], topic: str) -> Rule | None:
         """The highest-priority applicable rule; a longer match (for a sentence-wide rule: a nearer
