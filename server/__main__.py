@@ -1,4 +1,4 @@
-"""Command line: `python -m server` serves the API; `check`, `evaluate` and `bench` help rule authors."""
+"""Command line: `python -m server` serves the API; `check`, `evaluate`, `explain` and `bench` help rule authors."""
 from __future__ import annotations
 
 import argparse
@@ -51,6 +51,11 @@ def evaluate(args) -> int:
     return evaluate_main(args.labelled, show_errors=args.show_errors)
 
 
+def explain(args) -> int:
+    from .explain import main as explain_main
+    return explain_main(sys.stdin.read() if args.text == "-" else args.text, url=args.url)
+
+
 def bench(args) -> int:
     from .bench import main as bench_main
     return bench_main(words=args.words, words_per_align=args.words_per_align)
@@ -70,12 +75,16 @@ def main(argv=None) -> int:
     ev = commands.add_parser("evaluate", help="score the rules on a labelled JSONL file")
     ev.add_argument("labelled")
     ev.add_argument("--show-errors", action="store_true")
+    ex = commands.add_parser("explain", help="show which rules matched each align word of a text, and why one won")
+    ex.add_argument("text", help='the text ("-" reads it from stdin), analysed as one block')
+    ex.add_argument("--url", help="the page's URL (an AI site makes the page about AI)")
     be = commands.add_parser("bench", help="time the engine against a plain regex scan")
     be.add_argument("--words", type=int, default=100_000)
     be.add_argument("--words-per-align", type=int, default=40,
                     help="density of align-family words (the essay behind the product: one per 41 words)")
     args = parser.parse_args(argv)
-    handlers = {None: serve, "serve": serve, "check": check, "evaluate": evaluate, "bench": bench}
+    handlers = {None: serve, "serve": serve, "check": check, "evaluate": evaluate, "explain": explain,
+                "bench": bench}
     return handlers[args.command](args)
 
 
