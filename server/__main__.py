@@ -48,7 +48,7 @@ def check(args) -> int:
 
 def evaluate(args) -> int:
     from .evaluate import main as evaluate_main
-    return evaluate_main(args.labelled, show_errors=args.show_errors)
+    return evaluate_main(args.labelled, show_errors=args.show_errors, with_urls=args.with_urls)
 
 
 def explain(args) -> int:
@@ -75,6 +75,7 @@ def main(argv=None) -> int:
     ev = commands.add_parser("evaluate", help="score the rules on a labelled JSONL file")
     ev.add_argument("labelled")
     ev.add_argument("--show-errors", action="store_true")
+    ev.add_argument("--with-urls", action="store_true", help="send each page's \"source\" as its URL, as the extension does")
     ex = commands.add_parser("explain", help="show which rules matched each align word of a text, and why one won")
     ex.add_argument("text", help='the text ("-" reads it from stdin), analysed as one block')
     ex.add_argument("--url", help="the page's URL (an AI site makes the page about AI)")
