@@ -36,7 +36,7 @@ def clause_window(starts: list[int], length: int, i: int) -> tuple[int, int]:
         if start <= i:
             lo = start
         else:
-            hi = start
+            hi = start + 1  # the boundary token ends the window too: a pattern may look at it
             break
     return max(lo, i - REACH), min(hi, i + REACH + 1)
 

@@ -25,6 +25,8 @@ def test_a_dash_that_lists_examples_stays_in_the_clause():
 def test_window_is_the_clause_clipped_to_reach():
     starts = [0, 30, 90]
     assert clauses.clause_window(starts, 100, 40) == (30, 61)
+    assert clauses.clause_window(starts, 100, 35) == (30, 56)
+    assert clauses.clause_window(starts, 100, 80) == (60, 91)
     assert clauses.clause_window(starts, 100, 95) == (90, 100)
     assert clauses.clause_window([0], 10, 3) == (0, 10)
 
