@@ -1,34 +1,34 @@
-// Settings: defaults, validation and migration of what is stored (the one source of truth).
+// Settings: defaults and validation of what is stored (the one source of truth).
 // Loaded as a classic script by the service worker, popup, options and content scripts,
 // and by `node --test` through module.exports.
 (function (root) {
   "use strict";
 
-  const VERSION = 2;
+  const VERSION = 2; // of the stored shape (2 since the first release; nothing older exists)
   const STORAGE_KEY = "settings";
   const DEFAULT_SERVER_URL = "http://127.0.0.1:8765";
 
-  // Sites the manifest's content scripts cover out of the box.
-  const DEFAULT_SITES = [
-    "www.lesswrong.com",
-    "lesswrong.com",
-    "www.alignmentforum.org",
-    "alignmentforum.org",
-    "forum.effectivealtruism.org",
-    "www.greaterwrong.com",
-    "greaterwrong.com",
-    "ea.greaterwrong.com",
-  ];
+  // The built-in sites are the hosts the manifest's content scripts match: the manifest is the one
+  // list. `manifest` is what chrome.runtime.getManifest() returns.
+  function hostsFromManifest(manifest) {
+    const out = [];
+    for (const script of (manifest && manifest.content_scripts) || []) {
+      for (const pattern of script.matches || []) {
+        const m = /^[a-z*]+:\/\/([^/]+)\//.exec(pattern);
+        if (m && !m[1].includes("*") && !out.includes(m[1])) out.push(m[1]);
+      }
+    }
+    return out;
+  }
 
-  const DEFAULTS = Object.freeze({
-    version: VERSION,
-    serverUrl: DEFAULT_SERVER_URL,
-    disabledRules: [],     // rule ids the user turned off
-    enabledRules: [],      // rule ids, off by default on the server, that the user turned on
-    showClear: false,      // also mark qualified product / superintelligence uses
-    extraSites: [],        // hosts the user added (content scripts registered dynamically)
-    disabledHosts: [],     // hosts where the user switched the extension off
-  });
+  let builtIn = null;
+  function builtInSites() {
+    if (!builtIn) {
+      const runtime = typeof chrome !== "undefined" && chrome.runtime;
+      builtIn = Object.freeze(hostsFromManifest(runtime && runtime.getManifest ? runtime.getManifest() : null));
+    }
+    return builtIn;
+  }
 
   function isPlainObject(v) {
     return v !== null && typeof v === "object" && !Array.isArray(v);
@@ -81,39 +81,18 @@
 
   const ruleId = (v) => (typeof v === "string" && /^[A-Za-z0-9_.:-]{1,100}$/.test(v) ? v : null);
 
-  // Older shapes seen in storage, brought forward step by step.
-  function migrate(raw) {
-    const s = Object.assign({}, raw);
-    const from = Number.isInteger(s.version) ? s.version : 1;
-    if (from < 2) {
-      // v1 kept `apiUrl`, `rules: {id: bool}` and `sites: [...]`.
-      if (s.serverUrl === undefined && typeof s.apiUrl === "string") s.serverUrl = s.apiUrl;
-      if (s.disabledRules === undefined && isPlainObject(s.rules)) {
-        s.disabledRules = Object.keys(s.rules).filter((k) => s.rules[k] === false);
-        s.enabledRules = Object.keys(s.rules).filter((k) => s.rules[k] === true);
-      }
-      if (s.extraSites === undefined && Array.isArray(s.sites)) {
-        s.extraSites = s.sites.filter((h) => !DEFAULT_SITES.includes(normalizeHost(h)));
-      }
-      delete s.apiUrl;
-      delete s.rules;
-      delete s.sites;
-    }
-    s.version = VERSION;
-    return s;
-  }
-
   // Any stored value -> a complete, valid settings object. Never throws.
   function normalize(raw) {
-    const src = isPlainObject(raw) ? migrate(raw) : {};
+    const src = isPlainObject(raw) ? raw : {};
     return {
       version: VERSION,
       serverUrl: normalizeServerUrl(src.serverUrl) || DEFAULT_SERVER_URL,
-      disabledRules: stringList(src.disabledRules, ruleId),
-      enabledRules: stringList(src.enabledRules, ruleId),
-      showClear: src.showClear === true,
-      extraSites: stringList(src.extraSites, normalizeHost).filter((h) => !DEFAULT_SITES.includes(h)),
-      disabledHosts: stringList(src.disabledHosts, normalizeHost),
+      disabledRules: stringList(src.disabledRules, ruleId), // rule ids the user turned off
+      enabledRules: stringList(src.enabledRules, ruleId),   // off-by-default rule ids the user turned on
+      showClear: src.showClear === true,                    // also mark qualified product / SI uses
+      // hosts the user added (content scripts registered at run time)
+      extraSites: stringList(src.extraSites, normalizeHost).filter((h) => !builtInSites().includes(h)),
+      disabledHosts: stringList(src.disabledHosts, normalizeHost), // hosts switched off by the user
     };
   }
 
@@ -126,7 +105,7 @@
     const got = await chrome.storage.local.get(STORAGE_KEY);
     const raw = got[STORAGE_KEY];
     const settings = normalize(raw);
-    // Repair a corrupt or old object in place. (A missing one needs no write: the defaults
+    // Repair a corrupt object in place. (A missing one needs no write: the defaults
     // apply, and writing them could race with a first save made elsewhere.)
     if (raw !== undefined && !sameJSON(raw, settings)) {
       try {
@@ -166,19 +145,18 @@
   }
 
   function isSiteCovered(settings, host) {
-    return DEFAULT_SITES.includes(host) || settings.extraSites.includes(host);
+    return builtInSites().includes(host) || settings.extraSites.includes(host);
   }
 
   const api = {
     VERSION,
     STORAGE_KEY,
-    DEFAULTS,
     DEFAULT_SERVER_URL,
-    DEFAULT_SITES,
+    builtInSites,
+    hostsFromManifest,
     normalize,
     normalizeHost,
     normalizeServerUrl,
-    migrate,
     load,
     update,
     hostEnabled,

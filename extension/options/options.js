@@ -145,7 +145,7 @@
       }
       list.append(li);
     };
-    S.DEFAULT_SITES.forEach((h) => row(h, true));
+    S.builtInSites().forEach((h) => row(h, true));
     settings.extraSites.forEach((h) => row(h, false));
   }
 
@@ -157,7 +157,7 @@
       setResult($("site-result"), "That does not look like a site address.", false);
       return;
     }
-    if (S.DEFAULT_SITES.includes(host)) {
+    if (S.builtInSites().includes(host)) {
       setResult($("site-result"), `${host} is built in.`, true);
       return;
     }

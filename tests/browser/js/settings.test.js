@@ -1,6 +1,12 @@
-// node --test: settings defaults, validation and migration (extension/settings.js).
+// node --test: settings defaults and validation (extension/settings.js).
 const test = require("node:test");
 const assert = require("node:assert/strict");
+const path = require("node:path");
+
+// The built-in sites come from the manifest through chrome.runtime.getManifest(): give it the
+// real manifest.json, as the browser would.
+const MANIFEST = require(path.join(__dirname, "../../../manifest.json"));
+globalThis.chrome = { runtime: { getManifest: () => MANIFEST } };
 const S = require("../../../extension/settings.js");
 
 test("missing or corrupt settings become the defaults", () => {
@@ -38,17 +44,24 @@ test("lists are cleaned: bad items dropped, duplicates removed, hosts normalised
   assert.equal(s.showClear, false); // only a real boolean true turns it on
 });
 
-test("version 1 settings are migrated", () => {
-  const s = S.normalize({
-    apiUrl: "http://localhost:9999",
-    rules: { "progress-claim": false, "status-claim": true, "opt-in": true },
-    sites: ["www.lesswrong.com", "blog.example.com"],
-  });
-  assert.equal(s.serverUrl, "http://localhost:9999");
-  assert.deepEqual(s.disabledRules, ["progress-claim"]);
-  assert.deepEqual(s.enabledRules, ["status-claim", "opt-in"]);
-  assert.deepEqual(s.extraSites, ["blog.example.com"]);
-  assert.equal("apiUrl" in s, false);
+test("built-in sites are the manifest's content-script hosts", () => {
+  assert.deepEqual(S.builtInSites(), [
+    "www.lesswrong.com", "lesswrong.com", "www.alignmentforum.org", "alignmentforum.org",
+    "forum.effectivealtruism.org", "www.greaterwrong.com", "greaterwrong.com", "ea.greaterwrong.com",
+  ]);
+  assert.equal(S.isSiteCovered(S.normalize(null), "www.lesswrong.com"), true);
+  assert.equal(S.isSiteCovered(S.normalize(null), "example.org"), false);
+  assert.equal(S.isSiteCovered(S.normalize({ extraSites: ["example.org"] }), "example.org"), true);
+});
+
+test("hostsFromManifest: one host per distinct match, wildcard hosts left out", () => {
+  const manifest = { content_scripts: [
+    { matches: ["https://a.example/*", "http://a.example/*", "https://b.example/posts/*"] },
+    { matches: ["*://*/*", "https://*.c.example/*"] },
+  ] };
+  assert.deepEqual(S.hostsFromManifest(manifest), ["a.example", "b.example"]);
+  assert.deepEqual(S.hostsFromManifest(null), []);
+  assert.deepEqual(S.hostsFromManifest({}), []);
 });
 
 test("normalize is idempotent", () => {
