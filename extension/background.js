@@ -7,16 +7,13 @@ if (typeof AlignLensSettings === "undefined" && typeof importScripts === "functi
 const S = AlignLensSettings;
 
 const TIMEOUT_MS = 8000;
-const CONTENT_JS = [
-  "extension/settings.js",
-  "extension/content/textmap.js",
-  "extension/content/extract.js",
-  "extension/content/highlight.js",
-  "extension/content/card.js",
-  "extension/content/watch.js",
-  "extension/content/main.js",
-];
-const CONTENT_CSS = ["extension/content/highlight.css"];
+// Tests may shorten (never lengthen) every request's timeout by storing a number of ms under this
+// key in chrome.storage.local; nothing in the extension's UI writes it.
+const TEST_TIMEOUT_KEY = "test:requestTimeoutMs";
+// The content scripts of an added site are the manifest's own: one list.
+const MANIFEST_SCRIPTS = chrome.runtime.getManifest().content_scripts[0];
+const CONTENT_JS = MANIFEST_SCRIPTS.js;
+const CONTENT_CSS = MANIFEST_SCRIPTS.css || [];
 const SITE_SCRIPT_PREFIX = "site:";
 
 let serverState = { online: null, checkedAt: 0, error: null, health: null };
@@ -25,8 +22,20 @@ const inFlight = new Set(); // AbortControllers of requests under way (aborted w
 
 // ---- API client -------------------------------------------------------------------------
 
-async function apiFetch(path, { method = "GET", body = null, timeoutMs = TIMEOUT_MS, serverUrl = null } = {}) {
+let testTimeoutMs;
+const testTimeoutLoaded = chrome.storage.local.get(TEST_TIMEOUT_KEY)
+  .then((got) => { if (testTimeoutMs === undefined) testTimeoutMs = got[TEST_TIMEOUT_KEY]; })
+  .catch(() => {});
+
+async function timeoutFor(ms) {
+  await testTimeoutLoaded;
+  const n = Number(testTimeoutMs);
+  return Number.isFinite(n) && n > 0 ? Math.min(ms, n) : ms;
+}
+
+async function apiFetch(path, { method = "GET", body = null, timeoutMs: wanted = TIMEOUT_MS, serverUrl = null } = {}) {
   const base = serverUrl || (await S.load()).serverUrl;
+  const timeoutMs = await timeoutFor(wanted);
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort("timeout"), timeoutMs);
   inFlight.add(controller);
@@ -94,12 +103,13 @@ async function analyze(blocks, page) {
   }
   let result = await apiFetch("/api/v1/analyze", { method: "POST", body, serverUrl: settings.serverUrl });
   if (!result.ok && result.offline && !result.timedOut && !result.cancelled) {
-    // one quick second try: the server may be restarting
+    // One quick second try when nothing was answered at all: the server may be restarting. Never
+    // after a timeout: the server may still be working on this very text.
     await new Promise((r) => setTimeout(r, 300));
     result = await apiFetch("/api/v1/analyze", { method: "POST", body, serverUrl: settings.serverUrl });
   }
   noteServer(result);
-  if (!result.ok) return { ok: false, offline: !!result.offline, error: result.error };
+  if (!result.ok) return { ok: false, offline: !!result.offline, timedOut: !!result.timedOut, error: result.error };
   const got = result.data && Array.isArray(result.data.blocks) ? result.data.blocks : [];
   return { ok: true, blocks: got, took_ms: result.data.took_ms, warnings: result.data.warnings || [] };
 }
@@ -247,6 +257,7 @@ chrome.commands.onCommand.addListener((command, tab) => {
 });
 
 chrome.storage.onChanged.addListener((changes, area) => {
+  if (area === "local" && changes[TEST_TIMEOUT_KEY]) testTimeoutMs = changes[TEST_TIMEOUT_KEY].newValue ?? null;
   if (area === "local" && changes[S.STORAGE_KEY]) {
     const before = S.normalize(changes[S.STORAGE_KEY].oldValue);
     const after = S.normalize(changes[S.STORAGE_KEY].newValue);

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from .lens_support import CHROMIUM, REPO, free_port
+from .lens_support import CHROMIUM, REPO, free_port, wait_ready
 
 # Chrome (156) reports this for the Firefox half of the cross-browser `background` key and
 # ignores the key; nothing else may show up.
@@ -54,13 +54,24 @@ def test_repo_root_passes_load_unpacked_checks():
         data = (REPO / path).read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n"
         assert int.from_bytes(data[16:20], "big") == int(size) == int.from_bytes(data[20:24], "big")
-    # one list of content scripts: the dynamically registered sites use the same files
-    bg = (REPO / m["background"]["service_worker"]).read_text()
-    listed = re.search(r"const CONTENT_JS = \[(.*?)\];", bg, re.S).group(1)
-    assert re.findall(r'"([^"]+)"', listed) == m["content_scripts"][0]["js"]
     # Firefox 121+ can load the same manifest
     assert m["browser_specific_settings"]["gecko"]["strict_min_version"] == "121.0"
     assert m["background"]["scripts"][-1] == m["background"]["service_worker"]
+
+
+def test_added_site_runs_the_manifests_content_scripts(browser, page):
+    """A site added in the options gets the manifest's own content scripts (the worker reads the
+    list from chrome.runtime.getManifest(); there is no second list to drift)."""
+    m = manifest()
+    registered = browser.sw.evaluate("() => chrome.scripting.getRegisteredContentScripts()")
+    site = [s for s in registered if s["id"] == "site:127.0.0.1"]
+    assert len(site) == 1
+    assert site[0]["js"] == m["content_scripts"][0]["js"]
+    assert site[0]["css"] == m["content_scripts"][0]["css"]
+    # and every one of them loaded and ran there: the page reaches "ready" with its marks
+    page.goto(browser.fixtures.url())
+    wait_ready(page, min_count=1)
+    assert page.console_errors == []
 
 
 def test_chrome_load_unpacked_accepts_repo_root(pw):
