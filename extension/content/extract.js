@@ -1,5 +1,5 @@
 // DOM -> blocks of text with a map from each block's UTF-16 offsets back to its text nodes.
-// The page is only read here, never written. The skip list lives here.
+// The page is only read here, never written. The skip list lives here (site-specific parts: sites.js).
 (function () {
   "use strict";
   const NS = (globalThis.AlignLens = globalThis.AlignLens || {});
@@ -20,19 +20,25 @@
     "iframe", "canvas", "video", "audio", "object", "embed", "nav", "head", "title", "img",
   ]);
 
-  // Spoilers hide text by colour (a highlight would reveal it); editors belong to the user.
-  // (Not [aria-hidden]: modal dialogs set it on the whole page behind them.)
-  const SKIP_SELECTOR = [
-    ".spoilers", ".spoiler", "p.spoiler-v2", ".spoiler-v2",
-    ".ck-editor__editable", ".LexicalContentEditable-root", "[contenteditable]:not([contenteditable='false'])",
-    ".MathJax", ".katex", "[role='navigation']", "[role='textbox']",
-  ].join(",");
+  // Editors belong to the user; math is markup. (Not [aria-hidden]: modal dialogs set it on the
+  // whole page behind them.) Each site's own selectors (spoilers, its editors) are in sites.js.
+  const SKIP_SELECTORS = [
+    "[contenteditable]:not([contenteditable='false'])", ".MathJax", ".katex", "[role='navigation']",
+    "[role='textbox']",
+  ];
 
-  function skipElement(el, ownHost) {
+  // The selector of everything skipped on a page, given its site's own selectors.
+  function skipSelector(siteSelectors) {
+    return [...SKIP_SELECTORS, ...(siteSelectors || [])].join(",");
+  }
+
+  const DEFAULT_SKIP = skipSelector([]);
+
+  function skipElement(el, ownHost, selector = DEFAULT_SKIP) {
     if (el === ownHost) return true;
     if (SKIP_TAGS.has(el.localName)) return true;
     if (el.hidden) return true;
-    if (el.matches(SKIP_SELECTOR)) return true;
+    if (el.matches(selector)) return true;
     return false;
   }
 
@@ -49,9 +55,10 @@
       : new Promise((resolve) => setTimeout(resolve, 0));
 
   // Walk root and return visible blocks [{el, text, segs:[{node,start,length,map}]}] in
-  // document order. Works in slices of `budgetMs` and yields between them.
+  // document order. Works in slices of `budgetMs` and yields between them. `skip`: the selector
+  // from skipSelector() for this page's site.
   async function extractBlocks(root, options) {
-    const opts = Object.assign({ budgetMs: 8, ownHost: null, isCancelled: () => false }, options);
+    const opts = Object.assign({ budgetMs: 8, ownHost: null, skip: DEFAULT_SKIP, isCancelled: () => false }, options);
     const blocks = [];
     const byEl = new Map();
     const blockOfParent = new Map();
@@ -60,7 +67,7 @@
     const walker = document.createTreeWalker(root, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT, {
       acceptNode(node) {
         if (node.nodeType === Node.TEXT_NODE) return NodeFilter.FILTER_ACCEPT;
-        if (skipElement(node, opts.ownHost)) return NodeFilter.FILTER_REJECT;
+        if (skipElement(node, opts.ownHost, opts.skip)) return NodeFilter.FILTER_REJECT;
         return node.localName === "br" ? NodeFilter.FILTER_ACCEPT : NodeFilter.FILTER_SKIP;
       },
     });
@@ -126,5 +133,5 @@
     return out;
   }
 
-  NS.extract = { extractBlocks, skipElement, isVisible, yieldToPage, BLOCK_TAGS, SKIP_TAGS, SKIP_SELECTOR };
+  NS.extract = { extractBlocks, skipElement, skipSelector, isVisible, yieldToPage, BLOCK_TAGS, SKIP_TAGS, SKIP_SELECTORS };
 })();
