@@ -60,6 +60,15 @@
     $("list-title").hidden = !items.length;
   }
 
+  // "3 blocks skipped: the server took too long" (blocks this page view will not send again).
+  function skippedText(rows) {
+    const blocks = (n) => `${n} block${n === 1 ? "" : "s"} skipped`;
+    return (rows || []).map((row) => row.reason === "timeout"
+      ? `${blocks(row.count)}: the server took too long.`
+      : `${blocks(row.count)}: the server did not analyse ${row.count === 1 ? "it" : "them"}${row.detail ? ` (${row.detail})` : ""}.`,
+    ).join(" ");
+  }
+
   async function showPage(tab) {
     const settings = await S.load();
     const state = tab ? await ask(tab.id, { type: "state" }) : null;
@@ -76,6 +85,7 @@
       on.disabled = !host || !/^https?:/.test((tab && tab.url) || "");
       $("page-note").hidden = false;
       $("page-note").textContent = covered ? "Reload the page to start." : "Not active on this site. Switch on to add it.";
+      $("skipped-note").hidden = true;
       renderList(null, []);
       on.onchange = async () => {
         if (!on.checked || !host) return;
@@ -114,6 +124,9 @@
       note.hidden = false;
       note.textContent = "The server answered this page with an error; retrying.";
     }
+    const skipped = state.active ? skippedText(state.skipped) : "";
+    $("skipped-note").hidden = !skipped;
+    $("skipped-note").textContent = skipped;
     renderList(tab.id, state.items);
   }
 

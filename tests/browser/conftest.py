@@ -64,7 +64,8 @@ BASELINE = {"disabledRules": [], "enabledRules": [], "showClear": False, "disabl
 
 @pytest.fixture
 def page(browser):
-    """A fresh tab; afterwards settings go back to the baseline and dismissals are forgotten."""
+    """A fresh tab; afterwards settings go back to the baseline, and dismissals and test hooks
+    (such as a shortened request timeout) are forgotten."""
     p = browser.context.new_page()
     p.console_errors = []
     p.on("console", lambda m: p.console_errors.append(m.text) if m.type in ("error", "warning") else None)
@@ -74,6 +75,6 @@ def page(browser):
     update_settings(browser.sw, serverUrl=browser.api.url, **BASELINE)
     browser.sw.evaluate("""async () => {
         const all = await chrome.storage.local.get(null);
-        const keys = Object.keys(all).filter(k => k.startsWith('dismissed:'));
+        const keys = Object.keys(all).filter(k => k.startsWith('dismissed:') || k.startsWith('test:'));
         if (keys.length) await chrome.storage.local.remove(keys);
     }""")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -230,6 +231,19 @@ def update_settings(worker, **patch):
             await chrome.storage.local.set({settings: Object.assign({}, cur, patch)});
         }""",
         patch,
+    )
+
+
+# The worker's test hook (extension/background.js): every API request times out after this many ms
+# (only shorter than its own 8 s). The `page` fixture removes it after each test.
+TEST_TIMEOUT_KEY = re.search(r'const TEST_TIMEOUT_KEY = "([^"]+)";',
+                             (REPO / "extension" / "background.js").read_text()).group(1)
+
+
+def set_request_timeout(worker, ms: int | None) -> None:
+    worker.evaluate(
+        "([key, ms]) => ms == null ? chrome.storage.local.remove(key) : chrome.storage.local.set({[key]: ms})",
+        [TEST_TIMEOUT_KEY, ms],
     )
 
 
