@@ -14,10 +14,10 @@ import hashlib
 import re
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import spacy
-from . import clauses, context
+from . import bounds, clauses, context
 from .offsets import Utf16Map
 from .pattern_index import PatternIndex
 from .rules import Rule, load_questions, load_rules
@@ -30,14 +30,28 @@ SENTENCE_END = re.compile(r"([.!?…;][\"'”’)\]]*)\s+|\n+")  # a clause afte
 NOT_AN_END = re.compile(r"(?:\b(?:e\.g|i\.e|vs|etc|cf|al|Mr|Ms|Dr|St|No|Fig)|\b[A-Z])\.$")  # abbreviations, initials
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 CACHE_SIZE = 25_000  # blocks; bounds memory for a server left running all day
+CACHE_BYTES = 64 * 1024 * 1024  # and their approximate size
+# Approximate sizes of a cache entry and of one decision in it (measured with tracemalloc).
+ENTRY_BYTES, DECISION_BYTES = 700, 600
+# spaCy keeps every new word in its vocabulary for good; past this many, tokenise with a fresh one.
+MAX_VOCAB_WORDS = 50_000
 
 
 class Run:
     """One analyze() call: each block is tokenised and digested at most once, whichever step asks."""
 
-    def __init__(self):
+    def __init__(self, allowance: "bounds.Allowance | None" = None):
         self.parsed: dict[str, list[Sentence]] = {}
         self.digests: dict[str, bytes] = {}
+        self.allowance = allowance or bounds.Allowance()
+        self.capped: set[str] = set()  # blocks with more align words than a block may have analysed
+        self.unanalysed: set[str] = set()  # blocks left when a limit stopped the request
+        self.reasons: list[str] = []  # the limits that stopped it, first first
+
+    def stop(self, stop: "bounds.Unfinished", texts) -> None:
+        if stop.reason not in self.reasons:
+            self.reasons.append(stop.reason)
+        self.unanalysed.update(texts)
 
     def digest(self, text: str) -> bytes:
         if text not in self.digests:
@@ -54,6 +68,27 @@ class Sentence:
     counts: context.Counts  # its AI and off-topic words
 
 
+class BlockCache(OrderedDict):
+    """The block cache (an LRU, oldest first), knowing the approximate bytes its entries hold."""
+
+    def __init__(self):
+        super().__init__()
+        self.used = 0
+
+    def clear(self):
+        super().clear()
+        self.used = 0
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What a bounded analysis found, and which texts (by index) it did not finish."""
+    findings: list[list[dict]]
+    unanalysed: list[int]  # not analysed: a limit stopped the request first (see `reason`)
+    capped: list[int]  # only their first bounds.MAX_WORDS_PER_BLOCK align words were analysed
+    reason: str | None  # the limits that stopped it, "; " between them
+
+
 @dataclass(frozen=True)
 class Decision:
     """The sense of one align token, before disabled rules are applied."""
@@ -64,22 +99,34 @@ class Decision:
 
 class Engine:
     def __init__(self, rules: list[Rule] | None = None, questions: dict | None = None,
-                 topics: context.TopicCounter | None = None, cache_size: int = CACHE_SIZE):
+                 topics: context.TopicCounter | None = None, cache_size: int = CACHE_SIZE,
+                 cache_bytes: int = CACHE_BYTES):
         self.nlp = blank_english()
         self.rules = {rule.id: rule for rule in (rules if rules is not None else load_rules())}
         self.questions = questions if questions is not None else load_questions()
         self.topics = topics or context.TopicCounter()
         self.patterns = PatternIndex(self.nlp.vocab, self.rules.values())
-        self.cache: OrderedDict = OrderedDict()
+        self.cache = BlockCache()
         self.cache_size = cache_size
+        self.cache_bytes = cache_bytes
         self.lock = threading.Lock()  # guards the cache only, so one long page never stalls other requests
 
     # -- public ------------------------------------------------------------------------------
     def analyze(self, texts: list[str], disabled: frozenset[str] = frozenset(),
                 url: str | None = None) -> list[list[dict]]:
-        """Findings for each text of one page, in order."""
-        decided = self.decide_page(texts, url)
-        return [[f for _, f in decided.get(text, ()) if f and f["rule"] not in disabled] for text in texts]
+        """Findings for each text of one page, in order (no time budget; the other limits hold)."""
+        return self.analyze_bounded(texts, disabled, url).findings
+
+    def analyze_bounded(self, texts: list[str], disabled: frozenset[str] = frozenset(), url: str | None = None,
+                        budget: float | None = None, gone=None) -> Analysis:
+        """Findings for each text, within a time budget (seconds) and while gone() is false; texts
+        left when a limit is reached are named, not analysed."""
+        run = Run(bounds.Allowance(budget, gone))
+        decided = self.decide_run(texts, url, run)
+        findings = [[f for _, f in decided.get(text, ()) if f and f["rule"] not in disabled] for text in texts]
+        capped = run.capped | {text for text in decided if self.peek(run, "capped", text)}
+        return Analysis(findings, [n for n, t in enumerate(texts) if t in run.unanalysed],
+                        [n for n, t in enumerate(texts) if t in capped], "; ".join(run.reasons) or None)
 
     def sense_of(self, text: str, start: int, url: str | None = None) -> tuple[str, str | None]:
         """(sense, deciding rule id) of the align word at code point `start`; ("none", None) if no rule applies."""
@@ -115,11 +162,37 @@ class Engine:
 
     def decide_page(self, texts: list[str], url: str | None) -> dict[str, tuple]:
         """{block text: ((Decision, finding dict or None for a "none" sense), ...)} for blocks with align words."""
+        return self.decide_run(texts, url, Run())
+
+    def decide_run(self, texts: list[str], url: str | None, run: "Run") -> dict[str, tuple]:
+        """decide_page within the run's allowance: once a limit is reached, the blocks left are
+        answered from the cache if they are there, else recorded in run.unanalysed."""
         unique = list(dict.fromkeys(texts))
         candidates = [t for t in unique if CANDIDATE.search(t)]
-        run = Run()
         topic = self.page_topic(candidates, set(unique) - set(candidates), url, run)
-        return {text: self.decide_block(text, topic, run) for text in candidates}
+        decided = {}
+        for n, text in enumerate(candidates):
+            if text in run.unanalysed:
+                break
+            try:
+                decided[text] = self.decide_block(text, topic, run)
+            except bounds.Unfinished as stop:
+                run.stop(stop, candidates[n:])
+                break
+        for text in list(run.unanalysed):
+            known = self.peek(run, "decisions", text, topic)
+            if known is not None:
+                decided[text] = known
+                run.unanalysed.discard(text)
+        return decided
+
+    def renew_vocabulary(self) -> None:
+        """Unique words from page after page would grow spaCy's vocabulary without end: swap in a
+        fresh tokenizer once it is large (tokenisation does not depend on what it has seen)."""
+        if len(self.nlp.vocab) > MAX_VOCAB_WORDS:
+            with self.lock:
+                if len(self.nlp.vocab) > MAX_VOCAB_WORDS:
+                    self.nlp = blank_english()
 
     # -- steps ---------------------------------------------------------------------------------
     def cached(self, run: "Run", kind: str, text: str, compute, *extra):
@@ -133,12 +206,27 @@ class Engine:
                 if key in entry:
                     return entry[key]
         value = compute()
+        size = approximate_bytes(value)
         with self.lock:
-            self.cache.setdefault(digest, {})[key] = value
+            entry = self.cache.get(digest)
+            if entry is None:
+                entry = self.cache[digest] = {"bytes": ENTRY_BYTES}
+                self.cache.used += ENTRY_BYTES
+            if key not in entry:
+                entry[key] = value
+                entry["bytes"] += size
+                self.cache.used += size
             self.cache.move_to_end(digest)
-            while len(self.cache) > self.cache_size:
-                self.cache.popitem(last=False)
+            while self.cache and (len(self.cache) > self.cache_size or self.cache.used > self.cache_bytes):
+                _, evicted = self.cache.popitem(last=False)
+                self.cache.used -= evicted["bytes"]
         return value
+
+    def peek(self, run: "Run", kind: str, text: str, *extra):
+        """A cached result, or None; never computes."""
+        with self.lock:
+            entry = self.cache.get(run.digest(text))
+            return None if entry is None else entry.get((kind, *extra))
 
     def page_topic(self, candidates: list[str], others: set[str], url: str | None, run: "Run") -> str:
         """An AI site's URL settles it. Otherwise topic words decide, read outwards from the align
@@ -146,20 +234,58 @@ class Engine:
         counting words in whole blocks costs about as much as the rest of the analysis."""
         if self.topics.is_ai_site(url):
             return context.AI
-        counts = sum((self.cached(run, "near", t, lambda t=t: self.sentence_counts(t, run)) for t in candidates),
-                     context.Counts())
-        # Reaching the candidates' whole blocks means their sentences tied, so counting those words
-        # again cannot tip the balance; it only adds the rest of each block.
-        for ring in (candidates, others):
-            if counts.topic() != context.UNKNOWN:
-                break
-            counts = sum((self.cached(run, "text", t, lambda t=t: self.topics.count(t)) for t in ring), counts)
+        with run.allowance.share(bounds.TOPIC_SHARE):
+            counts = context.Counts()
+            for n, t in enumerate(candidates):
+                try:
+                    counts += self.cached(run, "near", t, lambda t=t: self.sentence_counts(t, run))
+                except bounds.Unfinished as stop:  # the page's topic is read from the blocks analysed
+                    run.stop(stop, candidates[n:])
+                    candidates = candidates[:n]
+                    break
+            # Reaching the candidates' whole blocks means their sentences tied, so counting those words
+            # again cannot tip the balance; it only adds the rest of each block.
+            try:
+                for ring in (candidates, others):
+                    if counts.topic() != context.UNKNOWN:
+                        break
+                    counts = sum((self.cached(run, "text", t, lambda t=t: self.count_text(t, run)) for t in ring),
+                                 counts)
+            except bounds.Unfinished as stop:
+                run.stop(stop, candidates)
         return counts.topic()
 
+    def count_text(self, text: str, run: "Run") -> context.Counts:
+        run.allowance.check()
+        return self.topics.count(text)
+
     def parse(self, text: str, run: "Run") -> list["Sentence"]:
+        """The block's sentences with align words, long ones in pieces (bounds.pieces), up to
+        bounds.MAX_WORDS_PER_BLOCK align words, within the run's allowance."""
         if text not in run.parsed:
-            run.parsed[text] = [sentence for start, end in candidate_sentences(text)
-                                if (sentence := self.parse_sentence(text[start:end], start)) is not None]
+            sentences, words, allowance = [], 0, run.allowance
+            for start, end in candidate_sentences(text):
+                for piece_start, piece_end, core_start, core_end in bounds.pieces(text, start, end):
+                    allowance.check()
+                    self.renew_vocabulary()
+                    sentence = self.parse_sentence(text[piece_start:piece_end], piece_start, (core_start, core_end))
+                    if sentence is None:
+                        continue
+                    room = bounds.MAX_WORDS_PER_BLOCK - words
+                    if len(sentence.align_tokens) > room:
+                        sentence = replace(sentence, align_tokens=sentence.align_tokens[:room], spans=sentence.spans[:room])
+                        run.capped.add(text)
+                    allowance.spend(len(sentence.features), len(sentence.align_tokens))
+                    sentences.append(sentence)
+                    words += len(sentence.align_tokens)
+                    if words >= bounds.MAX_WORDS_PER_BLOCK:
+                        if CANDIDATE.search(text, piece_end):
+                            run.capped.add(text)
+                        break
+                else:
+                    continue
+                break
+            run.parsed[text] = sentences
         return run.parsed[text]
 
     def sentence_counts(self, text: str, run: "Run") -> context.Counts:
@@ -167,20 +293,31 @@ class Engine:
 
     def decide_block(self, text: str, page_topic: str, run: "Run") -> tuple:
         def compute():
-            decisions = [d for sentence in self.parse(text, run) for d in self.decide_sentence(sentence, page_topic)]
+            decisions = []
+            for sentence in self.parse(text, run):
+                run.allowance.check()
+                decisions.extend(self.decide_sentence(sentence, page_topic))
+            self.cached(run, "capped", text, lambda: text in run.capped)  # for warm answers' warnings
             return tuple(zip(decisions, self.findings(text, decisions)))
         return self.cached(run, "decisions", text, compute, page_topic)
 
-    def parse_sentence(self, sentence: str, offset: int) -> "Sentence | None":
+    def parse_sentence(self, sentence: str, offset: int, core: tuple[int, int] | None = None) -> "Sentence | None":
+        """The sentence at `offset` in its block; given a core (block offsets), a piece of a long
+        sentence: only the align words and topic words that begin inside the core count."""
         if not sentence.isascii():
             # JSON may carry lone surrogates, which spaCy cannot hash; U+FFFD keeps every offset.
             sentence = LONE_SURROGATE.sub("\ufffd", sentence)
-        doc = self.nlp.make_doc(sentence)
+        doc = bounds.make_doc(self.nlp, sentence)
         features = token_features(doc)
         align_tokens = [i for i, f in enumerate(features) if "align" in f[1] and ALIGN_TOKEN.match(f[1])]
+        counted = features
+        if core is not None and core != (offset, offset + len(sentence)):
+            inside = [core[0] <= offset + token.idx < core[1] for token in doc]
+            align_tokens = [i for i in align_tokens if inside[i]]
+            counted = [f for f, keep in zip(features, inside) if keep]
         if not align_tokens:
             return None
-        counts = self.topics.count_tokens([f[0] for f in features], [f[1] for f in features])
+        counts = self.topics.count_tokens([f[0] for f in counted], [f[1] for f in counted])
         spans = [(offset + doc[i].idx, offset + doc[i].idx + len(doc[i])) for i in align_tokens]
         return Sentence(features, align_tokens, spans, counts)
 
@@ -246,6 +383,11 @@ def blank_english():
     nlp.tokenizer.prefix_search = spacy.util.compile_prefix_regex([*nlp.Defaults.prefixes, "~"]).search
     nlp.tokenizer.suffix_search = spacy.util.compile_suffix_regex([*nlp.Defaults.suffixes, "~"]).search
     return nlp
+
+
+def approximate_bytes(value) -> int:
+    """What a cached value costs in memory, roughly: decisions dominate."""
+    return 100 + DECISION_BYTES * len(value) if isinstance(value, tuple) else 100
 
 
 def allowed(rule_context: str, topic: str) -> bool:
