@@ -4,6 +4,7 @@
 """
 from __future__ import annotations
 
+import json
 import re
 import time
 from pathlib import Path
@@ -14,16 +15,21 @@ from flask_cors import CORS
 from werkzeug.exceptions import HTTPException
 
 from . import __version__
+from .bounds import MAX_WORDS_PER_BLOCK, TIME_BUDGET_S, give_back_memory
 from .engine import Engine
 from .rules import RULE_ID, SENSES
 
 OPENAPI_PATH = Path(__file__).resolve().parent / "openapi.json"
 MAX_BODY_BYTES = 5 * 1024 * 1024
 MAX_BLOCKS = 5000
+TRIM_AFTER_BYTES = 1024 * 1024  # requests this large give their memory back when answered
 MAX_ID_CHARS = 200
 MAX_DISABLED_RULES = 200
 EXTENSION_ORIGIN = re.compile(r"^(?:chrome|moz|safari-web)-extension://[A-Za-z0-9._-]+$")
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
+# Warnings that name blocks end with ": " and a JSON list of their ids.
+UNANALYSED_WARNING = "blocks not analysed, their findings are empty; send them again later"
+CAPPED_WARNING = f"only the first {MAX_WORDS_PER_BLOCK} align words of these blocks were analysed"
 
 
 class BadRequest(Exception):
@@ -34,24 +40,33 @@ class BadRequest(Exception):
         self.message, self.status = message, status
 
 
-def create_app(engine: Engine | None = None, allowed_hosts: set[str] | None = None) -> Flask:
+def refusal(host: str | None, origin: str | None, hosts: set[str]) -> BadRequest | None:
+    """Why a request is refused before its body is read (Host, then Origin), or None. The app
+    asks this of every request, and the server (server/http_guard.py) as soon as headers arrive."""
+    # DNS rebinding: a web page can point its own name at 127.0.0.1, but cannot forge Host.
+    name = (host or "").rsplit(":", 1)[0] if not (host or "").startswith("[") else (host or "").split("]")[0] + "]"
+    if name.lower() not in hosts:
+        return BadRequest(f"Host {host!r} is not a loopback name", 403)
+    if origin is not None and not EXTENSION_ORIGIN.match(origin):
+        return BadRequest(f"Origin {origin!r} may not use this API; only the browser extension may", 403)
+    return None
+
+
+def create_app(engine: Engine | None = None, allowed_hosts: set[str] | None = None,
+               time_budget: float | None = TIME_BUDGET_S) -> Flask:
+    """The API; `time_budget` (seconds, None for none) bounds the analysis of one request."""
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.json.sort_keys = False
     engine = engine or Engine()
-    hosts = LOOPBACK_HOSTS | set(allowed_hosts or ())
+    hosts = app.config["ALLOWED_HOSTS"] = LOOPBACK_HOSTS | set(allowed_hosts or ())
     CORS(app, origins=[EXTENSION_ORIGIN], methods=["GET", "POST"], allow_headers=["Content-Type"], max_age=600)
 
     @app.before_request
     def guard():
-        # DNS rebinding: a web page can point its own name at 127.0.0.1, but cannot forge Host.
-        host = (request.host or "").rsplit(":", 1)[0] if not (request.host or "").startswith("[") \
-            else (request.host or "").split("]")[0] + "]"
-        if host.lower() not in hosts:
-            raise BadRequest(f"Host {request.host!r} is not a loopback name", 403)
-        origin = request.headers.get("Origin")
-        if origin is not None and not EXTENSION_ORIGIN.match(origin):
-            raise BadRequest(f"Origin {origin!r} may not use this API; only the browser extension may", 403)
+        refused = refusal(request.host, request.headers.get("Origin"), hosts)
+        if refused is not None:
+            raise refused
 
     @app.get("/api/v1/health")
     def health():
@@ -73,12 +88,29 @@ def create_app(engine: Engine | None = None, allowed_hosts: set[str] | None = No
         began = time.perf_counter()
         blocks, disabled, page = parse_analyze_request()
         unknown = sorted(disabled - engine.rules.keys())
-        results = engine.analyze([b["text"] for b in blocks], frozenset(disabled), page.get("url"))
-        reply = {"blocks": [{"id": b["id"], "findings": f} for b, f in zip(blocks, results)],
+        # Waitress says when the client has hung up (it reads ahead on the connection), so a
+        # request nobody waits for stops early instead of running to its time budget.
+        gone = request.environ.get("waitress.client_disconnected")
+        analysis = engine.analyze_bounded([b["text"] for b in blocks], frozenset(disabled), page.get("url"),
+                                          budget=time_budget, gone=gone)
+        reply = {"blocks": [{"id": b["id"], "findings": f} for b, f in zip(blocks, analysis.findings)],
                  "took_ms": round((time.perf_counter() - began) * 1000, 2)}
-        if unknown:
-            reply["warnings"] = [f"unknown rule id ignored: {rule_id}" for rule_id in unknown]
-        return jsonify(reply)
+        warnings = [f"unknown rule id ignored: {rule_id}" for rule_id in unknown]
+        if analysis.unanalysed:
+            app.logger.warning("analysis stopped early: %s; %d blocks not analysed",
+                               analysis.reason, len(analysis.unanalysed))
+            ids = [blocks[n]["id"] for n in analysis.unanalysed]
+            warnings.append(f"{UNANALYSED_WARNING} ({analysis.reason}): {json.dumps(ids)}")
+        if analysis.capped:
+            ids = [blocks[n]["id"] for n in analysis.capped]
+            warnings.append(f"{CAPPED_WARNING}: {json.dumps(ids)}")
+        if warnings:
+            reply["warnings"] = warnings
+        response = jsonify(reply)
+        if (request.content_length or 0) > TRIM_AFTER_BYTES:
+            del reply, analysis, blocks
+            give_back_memory()
+        return response
 
     @app.errorhandler(BadRequest)
     def bad_request(error: BadRequest):
