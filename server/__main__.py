@@ -2,31 +2,49 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 
-from .engine import CACHE_SIZE
+from .bounds import TIME_BUDGET_S
+from .engine import CACHE_BYTES, CACHE_SIZE
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
+# Waitress's limits (README, "Reliability"): connections, idle time, body size, header size.
+CONNECTION_LIMIT = 500
+CHANNEL_TIMEOUT_S = 10  # an idle connection is closed after this long...
+CLEANUP_INTERVAL_S = 2  # ...checked this often
+MAX_HEADER_BYTES = 64 * 1024
 
 
 def serve(args) -> int:
-    import waitress
-
-    from .app import create_app
+    from .app import MAX_BODY_BYTES, create_app
+    from .http_guard import create_server
 
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"WARNING: listening on {args.host}, not loopback: other machines can reach this API.",
               file=sys.stderr)
     from .engine import Engine
 
-    engine = Engine(cache_size=args.cache_size)
-    app = create_app(engine, allowed_hosts={args.host} if args.host not in ("0.0.0.0", "::") else None)
+    engine = Engine(cache_size=args.cache_size, cache_bytes=args.cache_bytes)
+    app = create_app(engine, allowed_hosts={args.host} if args.host not in ("0.0.0.0", "::") else None,
+                     time_budget=args.time_budget if args.time_budget > 0 else None)
+    server = create_server(
+        app, app.config["ALLOWED_HOSTS"], host=args.host, port=args.port, threads=args.threads,
+        ident="alignment-lens", connection_limit=CONNECTION_LIMIT, channel_timeout=CHANNEL_TIMEOUT_S,
+        cleanup_interval=CLEANUP_INTERVAL_S, max_request_body_size=MAX_BODY_BYTES + 1,  # waitress refuses >=
+        max_request_header_size=MAX_HEADER_BYTES,
+        channel_request_lookahead=1,  # keep reading while a request runs, to notice a client hanging up
+        asyncore_use_poll=True)  # select() stops at 1024 descriptors
     print(f"Alignment Lens API listening on http://{args.host}:{args.port}  (Ctrl+C stops it)")
     print("Load the extension: chrome://extensions > Developer mode > Load unpacked > this repo's folder.")
     sys.stdout.flush()
-    waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="alignment-lens")
+    logging.basicConfig()  # waitress logs refused connections and its own errors
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
     return 0
 
 
@@ -69,6 +87,10 @@ def main(argv=None) -> int:
                         help="port (env ALIGNMENT_LENS_PORT; default 8765)")
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--cache-size", type=int, default=CACHE_SIZE, help="analysed blocks kept in memory")
+    parser.add_argument("--cache-bytes", type=int, default=CACHE_BYTES,
+                        help="approximate bytes the block cache may hold (default 64 MB)")
+    parser.add_argument("--time-budget", type=float, default=TIME_BUDGET_S,
+                        help="seconds of analysis per request; blocks left are named in warnings (0: no limit)")
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("serve", help="serve the API (the default)")
     commands.add_parser("check", help="run every rule's example sentences")
