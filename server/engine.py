@@ -124,9 +124,12 @@ class Engine:
         run = Run(bounds.Allowance(budget, gone))
         decided = self.decide_run(texts, url, run)
         findings = [[f for _, f in decided.get(text, ()) if f and f["rule"] not in disabled] for text in texts]
-        capped = run.capped | {text for text in decided if self.peek(run, "capped", text)}
-        return Analysis(findings, [n for n, t in enumerate(texts) if t in run.unanalysed],
-                        [n for n, t in enumerate(texts) if t in capped], "; ".join(run.reasons) or None)
+        # A block shorter than five characters an align word cannot be over the cap: no lookup.
+        capped = run.capped | {text for text in decided if len(text) >= 5 * bounds.MAX_WORDS_PER_BLOCK
+                               and self.peek(run, "capped", text)}
+        unanalysed = [n for n, t in enumerate(texts) if t in run.unanalysed] if run.unanalysed else []
+        return Analysis(findings, unanalysed, [n for n, t in enumerate(texts) if t in capped] if capped else [],
+                        "; ".join(run.reasons) or None)
 
     def sense_of(self, text: str, start: int, url: str | None = None) -> tuple[str, str | None]:
         """(sense, deciding rule id) of the align word at code point `start`; ("none", None) if no rule applies."""
