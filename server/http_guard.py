@@ -67,6 +67,7 @@ def guarded_channel(hosts: set[str]) -> type[HTTPChannel]:
                 if refused is not None:
                     self.error = JsonError(refused.status, refused.message, origin)
                     self.completed = True
+                    self.expect_continue = False  # no "100 Continue": the body is not wanted
             elif isinstance(self.error, RequestEntityTooLarge):  # a chunked body past the limit
                 self.error = JsonError(413, f"request body is larger than {MAX_BODY_BYTES} bytes",
                                        self.headers.get("ORIGIN"))

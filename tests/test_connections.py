@@ -119,7 +119,8 @@ def test_idle_and_slow_header_sockets_do_not_lock_out_a_client(server):
     (b"Origin: null\r\nTransfer-Encoding: chunked\r\n", 403),
     (b"Origin: " + EXTENSION_ORIGIN.encode() + b"\r\nContent-Length: 1000000000\r\n", 413),
     (b"Content-Length: " + str(MAX_BODY_BYTES + 1).encode() + b"\r\n", 413),
-], ids=["web-origin-1-gb", "null-origin-chunked", "extension-1-gb", "one-byte-over"])
+    (b"Origin: https://evil.example\r\nExpect: 100-continue\r\nContent-Length: 1000000000\r\n", 403),
+], ids=["web-origin-1-gb", "null-origin-chunked", "extension-1-gb", "one-byte-over", "expect-continue"])
 def test_a_refused_request_is_answered_before_its_body(server, headers, status):
     with socket.create_connection(("127.0.0.1", server.port), timeout=5) as conn:
         conn.sendall(b"POST /api/v1/analyze HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
