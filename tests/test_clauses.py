@@ -1,10 +1,12 @@
 """Where sentence-wide rules look: the align word's own clause, near it, minus another use's qualifiers."""
 from server import clauses
-from server.engine import Engine
+from server.engine import blank_english
+
+NLP = blank_english()  # the engine's tokenizer, without loading the rules
 
 
 def lowers(text: str) -> list[str]:
-    return [t.lower_ for t in Engine().nlp.make_doc(text)]
+    return [t.lower_ for t in NLP.make_doc(text)]
 
 
 def test_contrast_words_and_dashes_start_clauses():
@@ -38,10 +40,8 @@ def test_closeness_is_larger_for_nearer_matches():
 
 
 def test_another_uses_qualifiers_are_blanked_but_an_infinitive_goal_is_not():
-    engine = Engine()
-
     def features(text):
-        return [(t.text, t.lower_) for t in engine.nlp.make_doc(text)]
+        return [(t.text, t.lower_) for t in NLP.make_doc(text)]
 
     f = features("Does solving alignment say anything about ASI alignment ?")
     seen = clauses.without_others_qualifiers(f, 2, [7])
@@ -51,8 +51,7 @@ def test_another_uses_qualifiers_are_blanked_but_an_infinitive_goal_is_not():
     assert seen[5] == ("", "") and seen[7] == f[7] == ("superintelligence", "superintelligence")
 
 
-def test_each_use_takes_the_side_of_its_own_clause():
-    engine = Engine()
+def test_each_use_takes_the_side_of_its_own_clause(engine):
     text = "Current methods work on chatbots via RLHF, but aligning a superintelligence is unsolved."
     (findings,) = engine.analyze([text])
     assert [f["sense"] for f in findings] == ["superintelligence"]
