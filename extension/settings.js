@@ -96,8 +96,11 @@
     };
   }
 
-  function sameJSON(a, b) {
-    return JSON.stringify(a) === JSON.stringify(b);
+  // Same settings, whatever the order of their keys: chrome.storage hands objects back with their
+  // keys sorted, so comparing JSON text would see a change in every stored value.
+  function sameSettings(a, b) {
+    const canonical = (o) => JSON.stringify(Object.keys(o).sort().map((k) => [k, o[k]]));
+    return isPlainObject(a) && isPlainObject(b) && canonical(a) === canonical(b);
   }
 
   // Browser helpers (not available under node).
@@ -105,9 +108,10 @@
     const got = await chrome.storage.local.get(STORAGE_KEY);
     const raw = got[STORAGE_KEY];
     const settings = normalize(raw);
-    // Repair a corrupt object in place. (A missing one needs no write: the defaults
-    // apply, and writing them could race with a first save made elsewhere.)
-    if (raw !== undefined && !sameJSON(raw, settings)) {
+    // Repair a corrupt object in place. Only a real change is written: a read that wrote would
+    // race with a save made elsewhere at the same moment and put the old value back. (A missing
+    // object needs no write either: the defaults apply.)
+    if (raw !== undefined && !sameSettings(raw, settings)) {
       try {
         await chrome.storage.local.set({ [STORAGE_KEY]: settings });
       } catch (_) { /* storage full or gone: the normalized copy still works */ }

@@ -82,3 +82,41 @@ test("disabled_rules sent to the server honour defaults and the user's choices",
   assert.equal(S.ruleEnabled(s, rules[2]), true);
   assert.deepEqual(S.disabledRuleIds(s, null), ["on-rule"]); // rules unknown (server offline)
 });
+
+// A fake chrome.storage.local that, like Chrome's, hands objects back with their keys sorted.
+function fakeStorage(initial) {
+  const sorted = (v) => (v && typeof v === "object" && !Array.isArray(v)
+    ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted(v[k])])) : v);
+  const store = { settings: sorted(initial) };
+  const writes = [];
+  globalThis.chrome.storage = {
+    local: {
+      get: async (key) => (key in store ? { [key]: sorted(store[key]) } : {}),
+      set: async (items) => { for (const [k, v] of Object.entries(items)) { writes.push(v); store[k] = sorted(v); } },
+    },
+  };
+  return { store, writes };
+}
+
+test("reading valid settings never writes them back (a read that wrote would undo a save racing it)", async () => {
+  const { writes } = fakeStorage(S.normalize({ disabledRules: ["status-claim"], extraSites: ["example.org"] }));
+  const s = await S.load();
+  assert.deepEqual(s.disabledRules, ["status-claim"]);
+  assert.deepEqual(writes, []);
+});
+
+test("reading corrupt settings repairs them once", async () => {
+  const { store, writes } = fakeStorage({ version: "x", showClear: "yes", apiUrl: null });
+  await S.load();
+  assert.equal(writes.length, 1);
+  assert.equal(store.settings.showClear, false);
+  assert.ok(!("apiUrl" in store.settings));
+  await S.load();
+  assert.equal(writes.length, 1);
+});
+
+test("update writes the patch over what is stored", async () => {
+  const { store } = fakeStorage(S.normalize({ disabledRules: ["a"] }));
+  await S.update((cur) => ({ disabledRules: [...cur.disabledRules, "b"] }));
+  assert.deepEqual(store.settings.disabledRules, ["a", "b"]);
+});
