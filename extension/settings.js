@@ -90,6 +90,7 @@
       disabledRules: stringList(src.disabledRules, ruleId), // rule ids the user turned off
       enabledRules: stringList(src.enabledRules, ruleId),   // off-by-default rule ids the user turned on
       showClear: src.showClear === true,                    // also mark qualified product / SI uses
+      checkDrafts: src.checkDrafts !== false,               // check the user's own drafts in editors (on unless turned off)
       // hosts the user added (content scripts registered at run time)
       extraSites: stringList(src.extraSites, normalizeHost).filter((h) => !builtInSites().includes(h)),
       disabledHosts: stringList(src.disabledHosts, normalizeHost), // hosts switched off by the user

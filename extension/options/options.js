@@ -111,6 +111,7 @@
 
   // ---- display ----
   $("show-clear").addEventListener("change", (e) => S.update({ showClear: e.target.checked }));
+  $("check-drafts").addEventListener("change", (e) => S.update({ checkDrafts: e.target.checked }));
 
   // ---- sites ----
   function renderSites() {
@@ -185,6 +186,7 @@
   // ---- fill in and follow changes ----
   function render() {
     $("show-clear").checked = settings.showClear;
+    $("check-drafts").checked = settings.checkDrafts;
     if (document.activeElement !== $("server-url")) $("server-url").value = settings.serverUrl;
     renderRules();
     renderSites();

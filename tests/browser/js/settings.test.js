@@ -64,6 +64,15 @@ test("hostsFromManifest: one host per distinct match, wildcard hosts left out", 
   assert.deepEqual(S.hostsFromManifest({}), []);
 });
 
+test("checkDrafts: on by default, off only for a real boolean false", () => {
+  assert.equal(S.normalize(null).checkDrafts, true);
+  assert.equal(S.normalize({}).checkDrafts, true);
+  assert.equal(S.normalize({ checkDrafts: false }).checkDrafts, false);
+  assert.equal(S.normalize({ checkDrafts: "no" }).checkDrafts, true); // a corrupt value is repaired to the default
+  assert.equal(S.normalize({ checkDrafts: 0 }).checkDrafts, true);
+  assert.equal(S.normalize({ checkDrafts: true }).checkDrafts, true);
+});
+
 test("normalize is idempotent", () => {
   const once = S.normalize({ disabledRules: ["a"], extraSites: ["x.org"], showClear: true });
   assert.deepEqual(S.normalize(once), once);
