@@ -6,6 +6,7 @@
 
   const VERSION = 2; // of the stored shape (2 since the first release; nothing older exists)
   const STORAGE_KEY = "settings";
+  const NOTICE_KEY = "settingsNotice"; // what the last repair did to stored rule ids
   const DEFAULT_SERVER_URL = "http://127.0.0.1:8765";
 
   // The built-in sites are the hosts the manifest's content scripts match: the manifest is the one
@@ -79,7 +80,46 @@
     return out;
   }
 
-  const ruleId = (v) => (typeof v === "string" && /^[A-Za-z0-9_.:-]{1,100}$/.test(v) ? v : null);
+  // A rule id as the server defines it (server/rule.schema.json "id", server/openapi.json RuleId,
+  // and POST /api/v1/analyze's check of disabled_rules): lowercase letters and digits in words
+  // joined by single "-", at most 64 characters. An id outside this is answered with a 400 for
+  // the whole request, so the extension never stores or sends one. tests/browser/js/settings.test.js
+  // reads both server files and checks a table of ids against them; test_browser_state.py asks the
+  // real server.
+  const RULE_ID = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+  const RULE_ID_MAX = 64;
+  const isRuleId = (v) => typeof v === "string" && v.length <= RULE_ID_MAX && RULE_ID.test(v);
+
+  // A stored id the server would refuse -> the id it most likely meant, or null to drop it:
+  // case and "_", "." or spaces between words are repaired ("Old_Rule" -> "old-rule"); anything
+  // else ("bad id!") is dropped.
+  function repairRuleId(v) {
+    if (typeof v !== "string") return null;
+    if (isRuleId(v)) return v;
+    const fixed = v.trim().toLowerCase().replace(/[\s_.]+/g, "-");
+    return isRuleId(fixed) ? fixed : null;
+  }
+  const ruleId = repairRuleId;
+
+  // What normalize() did to the stored rule ids: {repaired: [[from, to]], dropped: [ids]}.
+  function ruleIdChanges(raw) {
+    const out = { repaired: [], dropped: [] };
+    const src = isPlainObject(raw) ? raw : {};
+    for (const key of ["disabledRules", "enabledRules"]) {
+      if (!Array.isArray(src[key])) continue;
+      for (const v of src[key]) {
+        if (isRuleId(v)) continue;
+        const fixed = repairRuleId(v);
+        const shown = typeof v === "string" ? v : JSON.stringify(v);
+        if (fixed) {
+          if (!out.repaired.some(([from]) => from === shown)) out.repaired.push([shown, fixed]);
+        } else if (!out.dropped.includes(shown)) {
+          out.dropped.push(shown);
+        }
+      }
+    }
+    return out;
+  }
 
   // Any stored value -> a complete, valid settings object. Never throws.
   function normalize(raw) {
@@ -113,8 +153,12 @@
     // race with a save made elsewhere at the same moment and put the old value back. (A missing
     // object needs no write either: the defaults apply.)
     if (raw !== undefined && !sameSettings(raw, settings)) {
+      const changes = ruleIdChanges(raw);
+      const items = { [STORAGE_KEY]: settings };
+      // The options page says what was done to rule ids the server would have refused.
+      if (changes.repaired.length || changes.dropped.length) items[NOTICE_KEY] = Object.assign({ at: Date.now() }, changes);
       try {
-        await chrome.storage.local.set({ [STORAGE_KEY]: settings });
+        await chrome.storage.local.set(items);
       } catch (_) { /* storage full or gone: the normalized copy still works */ }
     }
     return settings;
@@ -127,7 +171,8 @@
     return next;
   }
 
-  // The rule ids to send as disabled_rules, given the server's rule list (may be null).
+  // The rule ids to send as disabled_rules, given the server's rule list (may be null). Only ids
+  // the server refuses nothing of: those in its list when it is known, and always ones of its form.
   function disabledRuleIds(settings, rules) {
     const out = new Set(settings.disabledRules);
     for (const r of rules || []) {
@@ -136,7 +181,8 @@
     for (const id of settings.enabledRules) {
       if (!settings.disabledRules.includes(id)) out.delete(id);
     }
-    return [...out];
+    const known = Array.isArray(rules) ? new Set(rules.filter((r) => r && isRuleId(r.id)).map((r) => r.id)) : null;
+    return [...out].filter((id) => isRuleId(id) && (!known || known.has(id)));
   }
 
   function ruleEnabled(settings, rule) {
@@ -156,7 +202,13 @@
   const api = {
     VERSION,
     STORAGE_KEY,
+    NOTICE_KEY,
     DEFAULT_SERVER_URL,
+    RULE_ID,
+    RULE_ID_MAX,
+    isRuleId,
+    repairRuleId,
+    ruleIdChanges,
     builtInSites,
     hostsFromManifest,
     normalize,

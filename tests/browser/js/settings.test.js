@@ -129,3 +129,60 @@ test("update writes the patch over what is stored", async () => {
   await S.update((cur) => ({ disabledRules: [...cur.disabledRules, "b"] }));
   assert.deepEqual(store.settings.disabledRules, ["a", "b"]);
 });
+
+// One definition of a rule id: the server's, read from its own files, agrees with the extension's
+// on a table of ids (test_browser_state.py asks the running server about the same kinds of ids).
+const fs = require("node:fs");
+const SERVER = path.join(__dirname, "../../../server");
+const SCHEMA_ID = JSON.parse(fs.readFileSync(path.join(SERVER, "rule.schema.json"), "utf8")).properties.id;
+const OPENAPI_ID = JSON.parse(fs.readFileSync(path.join(SERVER, "openapi.json"), "utf8")).components.schemas.RuleId;
+const RULE_ID_TABLE = [
+  "progress-claim", "a", "x1", "1-2-3", "rule-" + "x".repeat(59), "rule-" + "x".repeat(60),
+  "Old_Rule", "old_rule", "bad id!", "", "-lead", "trail-", "double--dash", "UPPER", "dot.ted",
+  "colon:rule", "ünïcode", "tab\there", "new\nline", "progress-claim\n",
+];
+
+test("the extension's rule id is the server's (schema and OpenAPI patterns, 64 characters)", () => {
+  assert.equal(SCHEMA_ID.pattern, S.RULE_ID.source);
+  assert.equal(OPENAPI_ID.pattern, S.RULE_ID.source);
+  assert.equal(OPENAPI_ID.maxLength, S.RULE_ID_MAX);
+  const server = new RegExp(OPENAPI_ID.pattern);
+  for (const id of RULE_ID_TABLE) {
+    const serverTakes = server.test(id) && id.length <= OPENAPI_ID.maxLength;
+    assert.equal(S.isRuleId(id), serverTakes, JSON.stringify(id));
+  }
+  for (const v of [null, 7, {}, ["a"]]) assert.equal(S.isRuleId(v), false);
+});
+
+test("stored ids the server would refuse are repaired or dropped, and said so", () => {
+  const raw = { disabledRules: ["Old_Rule", "bad id!", "progress-claim", 5], enabledRules: ["Status.Claim", "x".repeat(65)] };
+  const s = S.normalize(raw);
+  assert.deepEqual(s.disabledRules, ["old-rule", "progress-claim"]);
+  assert.deepEqual(s.enabledRules, ["status-claim"]);
+  for (const id of [...s.disabledRules, ...s.enabledRules]) assert.ok(S.isRuleId(id), id);
+  assert.deepEqual(S.ruleIdChanges(raw), {
+    repaired: [["Old_Rule", "old-rule"], ["Status.Claim", "status-claim"]],
+    dropped: ["bad id!", "5", "x".repeat(65)],
+  });
+  assert.deepEqual(S.ruleIdChanges(s), { repaired: [], dropped: [] });
+});
+
+test("only ids the server lists are sent; with no list, only ids of its form", () => {
+  const rules = [{ id: "progress-claim" }, { id: "off-rule", enabled_by_default: false }];
+  const s = S.normalize({ disabledRules: ["Old_Rule", "progress-claim", "gone-rule"] });
+  assert.deepEqual(S.disabledRuleIds(s, rules).sort(), ["off-rule", "progress-claim"]);
+  assert.deepEqual(S.disabledRuleIds(s, null).sort(), ["gone-rule", "old-rule", "progress-claim"]);
+  // even settings that skipped normalize never send a malformed id
+  assert.deepEqual(S.disabledRuleIds({ disabledRules: ["bad id!", "ok-rule"], enabledRules: [] }, null), ["ok-rule"]);
+});
+
+test("a read that repairs rule ids leaves a notice for the options page", async () => {
+  const { store } = fakeStorage({ disabledRules: ["Old_Rule", "bad id!"] });
+  const s = await S.load();
+  assert.deepEqual(s.disabledRules, ["old-rule"]);
+  assert.deepEqual(store.settings.disabledRules, ["old-rule"]);
+  const notice = store[S.NOTICE_KEY];
+  assert.deepEqual(notice.repaired, [["Old_Rule", "old-rule"]]);
+  assert.deepEqual(notice.dropped, ["bad id!"]);
+  assert.equal(typeof notice.at, "number");
+});
