@@ -79,6 +79,11 @@ def bench(args) -> int:
     return bench_main(words=args.words, words_per_align=args.words_per_align)
 
 
+def service(args) -> int:
+    from .service import main as service_main
+    return service_main(args.action, port=args.port, host=args.host)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m server", description=__doc__)
     parser.add_argument("--host", default=os.environ.get("ALIGNMENT_LENS_HOST", DEFAULT_HOST),
@@ -105,9 +110,13 @@ def main(argv=None) -> int:
     be.add_argument("--words", type=int, default=100_000)
     be.add_argument("--words-per-align", type=int, default=40,
                     help="density of align-family words (the essay behind the product: one per 41 words)")
+    sv = commands.add_parser("service", help="start the server at login (systemd user unit, LaunchAgent, logon task)")
+    sv.add_argument("action", choices=["install", "uninstall", "status", "run"],
+                    help="install (and start), uninstall, status; run is what the Windows task runs")
+    sv.add_argument("--port", type=int, default=argparse.SUPPRESS, help="port the service listens on")
     args = parser.parse_args(argv)
     handlers = {None: serve, "serve": serve, "check": check, "evaluate": evaluate, "explain": explain,
-                "bench": bench}
+                "bench": bench, "service": service}
     return handlers[args.command](args)
 
 
