@@ -77,10 +77,17 @@ def without_others_qualifiers(features: list[tuple], i: int, others: list[int]) 
     nothing is blanked. A goal in the infinitive ("a researcher built to align superintelligence",
     "... and iteratively align superintelligence") states the setting of the whole clause, so the
     object of a bare "align" stays visible."""
-    blanked = {p for j in others
-               for p in range(j - QUALIFIER_REACH, j + QUALIFIER_REACH + 1)
-               if 0 <= p < len(features) and abs(p - j) < abs(p - i)
-               and not (p > j and features[j][1] == "align")}
+    blanked = others_qualifiers(features, i, others)
     if not blanked:
         return features
     return [("", "") if p in blanked else f for p, f in enumerate(features)]
+
+
+def others_qualifiers(features: list[tuple], i: int, others: list[int], lo: int = 0, hi: int | None = None) -> set[int]:
+    """The positions (relative to lo) that without_others_qualifiers blanks in features[lo:hi],
+    where i and others are relative to lo too; read without copying the tokens."""
+    length = (len(features) if hi is None else hi) - lo
+    return {p for j in others
+            for p in range(j - QUALIFIER_REACH, j + QUALIFIER_REACH + 1)
+            if 0 <= p < length and abs(p - j) < abs(p - i)
+            and not (p > j and features[lo + j][1] == "align")}

@@ -60,8 +60,6 @@ class Lexicon:
         # Count each token once: drop words a prefix already covers, cased forms a word covers.
         self.words = frozenset(w for w in self.words if not w.startswith(self.prefixes))
         self.cased = frozenset(c for c in self.cased if c.lower() not in self.words)
-        self.prefix_regex = re.compile(r"(?:^| )(?:" + "|".join(map(re.escape, self.prefixes)) + ")") \
-            if self.prefixes else None
         # Raw text (whole blocks, for the page's topic): words counted once, looked up in sets;
         # case is ignored there, and phrases are searched only in blocks holding their first word.
         texts = [as_text(e) for e in entries] + [c.lower() for c in self.cased]
@@ -78,14 +76,18 @@ class Lexicon:
         return n
 
     def count_tokens(self, orths: list[str], lowers: list[str]) -> int:
-        # Set lookups through map() and one regex for prefixes: this runs for every candidate sentence.
-        n = sum(map(self.words.__contains__, lowers)) + sum(map(self.cased.__contains__, orths))
-        if self.prefix_regex:
-            n += len(self.prefix_regex.findall(" ".join(lowers)))
-        if not self.phrase_starts.isdisjoint(lowers):
-            n += sum(1 for i, lower in enumerate(lowers) if lower in self.phrase_starts
-                     and any(tuple(lowers[i:i + len(p)]) == p for p in self.phrases))
-        return n
+        return sum(map(self.count_word, orths, lowers)) + self.count_phrases(lowers)
+
+    def count_word(self, orth: str, lower: str) -> int:
+        """What one token adds by itself (the engine keeps this per word): a word, a cased form, a
+        prefix (a token never holds a space before other characters, so a prefix can only start it)."""
+        return (lower in self.words) + (orth in self.cased) + lower.startswith(self.prefixes)
+
+    def count_phrases(self, lowers: list[str]) -> int:
+        if self.phrase_starts.isdisjoint(lowers):
+            return 0
+        return sum(1 for i, lower in enumerate(lowers) if lower in self.phrase_starts
+                   and any(tuple(lowers[i:i + len(p)]) == p for p in self.phrases))
 
 
 class TopicCounter:
@@ -103,6 +105,13 @@ class TopicCounter:
 
     def count_tokens(self, orths: list[str], lowers: list[str]) -> Counts:
         return Counts(self.ai.count_tokens(orths, lowers), self.off_topic.count_tokens(orths, lowers))
+
+    def word_counts(self, orth: str, lower: str) -> tuple[int, int]:
+        """(AI, off-topic) words one token is by itself; count_tokens is their sum plus phrases."""
+        return self.ai.count_word(orth, lower), self.off_topic.count_word(orth, lower)
+
+    def phrase_counts(self, lowers: list[str]) -> Counts:
+        return Counts(self.ai.count_phrases(lowers), self.off_topic.count_phrases(lowers))
 
     def is_ai_site(self, url: str | None) -> bool:
         """A LessWrong, Alignment Forum or AI lab URL makes the whole page an AI page."""

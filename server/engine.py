@@ -17,11 +17,13 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 
 import spacy
+from spacy.attrs import IDX, ORTH
+
 from . import bounds, clauses, context
 from .offsets import Utf16Map
 from .pattern_index import PatternIndex
 from .rules import Rule, load_questions, load_rules
-from .token_patterns import token_features
+from .token_patterns import CLASSES, Features
 
 CANDIDATE = re.compile(r"align", re.IGNORECASE)
 # The align family as the sense guide lists it; "maligned" and "alignof"-style code names are not members.
@@ -35,6 +37,7 @@ CACHE_BYTES = 64 * 1024 * 1024  # and their approximate size
 ENTRY_BYTES, DECISION_BYTES = 700, 600
 # spaCy keeps every new word in its vocabulary for good; past this many, tokenise with a fresh one.
 MAX_VOCAB_WORDS = 50_000
+MAX_KNOWN_WORDS = 100_000  # words whose features the engine keeps (Engine.word); past this, start again
 
 
 class Run:
@@ -62,10 +65,13 @@ class Run:
 @dataclass(frozen=True)
 class Sentence:
     """A tokenised sentence that holds align-family words."""
-    features: list[tuple]
+    features: Features
     align_tokens: list[int]  # token indexes of the align words
     spans: list[tuple[int, int]]  # their code-point spans in the block
     counts: context.Counts  # its AI and off-topic words
+    gates: int  # the OR of its words' PatternIndex.word_bits
+    units: int
+    bounds: tuple[int, int]  # code points of the whole sentence in the block (a piece's sentence)
 
 
 class BlockCache(OrderedDict):
@@ -95,6 +101,7 @@ class Decision:
     start: int  # code points into the block
     end: int
     rule: str
+    sentence: tuple[int, int] = (0, 0)  # code points of the sentence it was decided in
 
 
 class Engine:
@@ -106,6 +113,10 @@ class Engine:
         self.questions = questions if questions is not None else load_questions()
         self.topics = topics or context.TopicCounter()
         self.patterns = PatternIndex(self.nlp.vocab, self.rules.values())
+        # What the engine needs of each word, worked out once per word (by its spaCy ORTH hash,
+        # which does not change when the vocabulary is renewed): see word().
+        self.words: dict[int, tuple] = {}
+        self.words_version = CLASSES.version
         self.cache = BlockCache()
         self.cache_size = cache_size
         self.cache_bytes = cache_bytes
@@ -271,7 +282,8 @@ class Engine:
                 for piece_start, piece_end, core_start, core_end in bounds.pieces(text, start, end):
                     allowance.check()
                     self.renew_vocabulary()
-                    sentence = self.parse_sentence(text[piece_start:piece_end], piece_start, (core_start, core_end))
+                    sentence = self.parse_sentence(text[piece_start:piece_end], piece_start, (core_start, core_end),
+                                                   (start, end))
                     if sentence is None:
                         continue
                     room = bounds.MAX_WORDS_PER_BLOCK - words
@@ -304,38 +316,64 @@ class Engine:
             return tuple(zip(decisions, self.findings(text, decisions)))
         return self.cached(run, "decisions", text, compute, page_topic)
 
-    def parse_sentence(self, sentence: str, offset: int, core: tuple[int, int] | None = None) -> "Sentence | None":
+    def parse_sentence(self, sentence: str, offset: int, core: tuple[int, int] | None = None,
+                       span: tuple[int, int] | None = None) -> "Sentence | None":
         """The sentence at `offset` in its block; given a core (block offsets), a piece of a long
-        sentence: only the align words and topic words that begin inside the core count."""
+        sentence: only the align words and topic words that begin inside the core count. `span`
+        is the whole sentence's place in the block (the piece itself when not given)."""
         if not sentence.isascii():
             # JSON may carry lone surrogates, which spaCy cannot hash; U+FFFD keeps every offset.
             sentence = LONE_SURROGATE.sub("\ufffd", sentence)
         doc = bounds.make_doc(self.nlp, sentence)
-        features = token_features(doc)
-        align_tokens = [i for i, f in enumerate(features) if "align" in f[1] and ALIGN_TOKEN.match(f[1])]
-        counted = features
-        if core is not None and core != (offset, offset + len(sentence)):
-            inside = [core[0] <= offset + token.idx < core[1] for token in doc]
-            align_tokens = [i for i in align_tokens if inside[i]]
-            counted = [f for f, keep in zip(features, inside) if keep]
+        if self.words_version != CLASSES.version or len(self.words) > MAX_KNOWN_WORDS:
+            self.words, self.words_version = {}, CLASSES.version
+        known, word, strings = self.words, self.word, doc.vocab.strings
+        infos = [known.get(orth) or word(orth, strings) for orth in doc.to_array(ORTH).tolist()]
+        align_tokens = [i for i, info in enumerate(infos) if info[2]]
         if not align_tokens:
             return None
-        counts = self.topics.count_tokens([f[0] for f in counted], [f[1] for f in counted])
+        counted = infos
+        if core is not None and core != (offset, offset + len(sentence)):
+            inside = [core[0] <= offset + idx < core[1] for idx in doc.to_array(IDX).tolist()]
+            align_tokens = [i for i in align_tokens if inside[i]]
+            if not align_tokens:
+                return None
+            counted = [info for info, keep in zip(infos, inside) if keep]
+        features = Features([info[0] for info in infos], [info[1] for info in infos])
+        phrases = self.topics.phrase_counts([info[0][1] for info in counted])
+        counts = context.Counts(sum(info[3] for info in counted) + phrases.ai,
+                                sum(info[4] for info in counted) + phrases.off_topic)
+        gates = units = 0
+        for info in infos:
+            gates |= info[5]
+            units |= info[6]
         spans = [(offset + doc[i].idx, offset + doc[i].idx + len(doc[i])) for i in align_tokens]
-        return Sentence(features, align_tokens, spans, counts)
+        return Sentence(features, align_tokens, spans, counts, gates, units,
+                        span or (offset, offset + len(sentence)))
+
+    def word(self, orth: int, strings) -> tuple:
+        """(features, check bits, is an align word, AI words, off-topic words, gate bits, unit bits)
+        of the word with this ORTH hash (in the StringStore `strings`): what parse_sentence reads for each token."""
+        text = strings[orth]
+        lower = text.lower()
+        feature = (text, lower)
+        info = (feature, CLASSES.mask(feature), "align" in lower and bool(ALIGN_TOKEN.match(lower)),
+                *self.topics.word_counts(text, lower), *self.patterns.word_bits(lower))
+        self.words[orth] = info
+        return info
 
     def decide_sentence(self, sentence: "Sentence", page_topic: str):
         for start, end, lengths, excepted, topic in self.sentence_matches(sentence, page_topic):
             rule = self.choose_rule(lengths, excepted, topic)
             if rule is not None:
-                yield Decision(start, end, rule.id)
+                yield Decision(start, end, rule.id, sentence.bounds)
 
     def sentence_matches(self, sentence: "Sentence", page_topic: str):
         """For each align word: (start, end, {rule: match length or closeness}, rules excepted,
         the topic that gates rules). Decisions and Engine.explain both read this."""
         topic = context.sentence_topic(sentence.counts, page_topic)
         features = sentence.features
-        units = self.patterns.candidates({f[1] for f in features})
+        units = self.patterns.candidates_by_bits(sentence.gates, sentence.units)
         sentence_wide = [u for u in units if u.sentence_wide]
         starts = clauses.clause_starts([f[1] for f in features]) if sentence_wide else [0]
         for n, (i, (start, end)) in enumerate(zip(sentence.align_tokens, sentence.spans)):
@@ -344,8 +382,8 @@ class Engine:
                 lo, hi = clauses.clause_window(starts, len(features), i)
                 # Only the window is read (at most 2 * REACH + 1 tokens), so a sentence with
                 # thousands of align words stays linear.
-                part = clauses.without_others_qualifiers(
-                    features[lo:hi], i - lo, clauses.neighbours(sentence.align_tokens, n, lo, hi))
+                part = features.window(lo, hi, clauses.others_qualifiers(
+                    features, i - lo, clauses.neighbours(sentence.align_tokens, n, lo, hi), lo, hi))
                 matched = [u for u in sentence_wide if u.pattern.matches_anywhere(part)]
                 for unit in matched:
                     near = clauses.closeness(lambda a, b: unit.pattern.matches_anywhere(part, a, b), (0, len(part)), i - lo)

@@ -52,6 +52,19 @@ class PatternIndex:
                     self.by_word.setdefault(word, []).append(n)
             else:
                 self.ungated.append(n)
+        # The same index as bits, so that a sentence's candidates come from per-word integers the
+        # engine keeps: unit n is bit n; each distinct gate has a bit, and a unit needs all of its own.
+        gate_bits: dict[frozenset, int] = {}
+        for unit in self.units:
+            for gate in unit.gates:
+                gate_bits.setdefault(gate, 1 << len(gate_bits))
+        self.gate_need = [sum(set(gate_bits[g] for g in unit.gates)) for unit in self.units]
+        self.gates_of_word: dict[str, int] = {}
+        for gate, bit in gate_bits.items():
+            for word in gate:
+                self.gates_of_word[word] = self.gates_of_word.get(word, 0) | bit
+        self.units_of_word = {word: sum(1 << n for n in set(ns)) for word, ns in self.by_word.items()}
+        self.ungated_bits = sum(1 << n for n in self.ungated)
 
     def candidates(self, words: set[str]) -> list[PatternUnit]:
         found = set(self.ungated)
@@ -59,6 +72,21 @@ class PatternIndex:
             found.update(self.by_word.get(word, ()))
         units = (self.units[n] for n in sorted(found))
         return [u for u in units if not any(gate.isdisjoint(words) for gate in u.gates)]
+
+    def word_bits(self, lower: str) -> tuple[int, int]:
+        """(the gates this word satisfies, the units filed under it), for candidates_by_bits."""
+        return self.gates_of_word.get(lower, 0), self.units_of_word.get(lower, 0)
+
+    def candidates_by_bits(self, gates: int, units: int) -> list[PatternUnit]:
+        """candidates() of a sentence given the OR of its words' word_bits: the same units, in order."""
+        found, out, need = units | self.ungated_bits, [], self.gate_need
+        while found:
+            low = found & -found
+            n = low.bit_length() - 1
+            found ^= low
+            if gates & need[n] == need[n]:
+                out.append(self.units[n])
+        return out
 
     def match(self, features: list[tuple], i: int, units: list[PatternUnit],
               sentence_rules: dict[str, int]) -> tuple[dict[str, int], set[str]]:

@@ -32,14 +32,101 @@ class UnsupportedPattern(ValueError):
     pass
 
 
-class Features(list):
-    """A sentence's token features; `memo` holds per-pattern results computed for the whole
-    sentence, so that several align words in one sentence share one pass."""
-    __slots__ = ("memo",)
+class WordClasses:
+    """Every check a compiled pattern makes on one token (a word equal to, in or not in a list; a
+    flag), each given a bit, and the bits each word passes. A token object of a pattern is then
+    the set of bits a word must have (`need`), so running a pattern costs integer tests, not
+    Python calls, and a word's bits are worked out once (by a dictionary look-up per text field,
+    not by trying every check) and kept."""
 
-    def __init__(self, items=()):
+    MAX_WORDS = 200_000  # kept words' bits; past this many, start again
+
+    def __init__(self):
+        self.bits: dict[tuple, int] = {}
+        self.positive = ({}, {})  # per field (text, lower): word -> bits of the equal / IN checks naming it
+        self.negative = ({}, {})  # per field: word -> bits of the NOT_IN checks naming it
+        self.all_negative = [0, 0]  # per field: bits of every NOT_IN check
+        self.flags: list[tuple[int, object, bool]] = []  # (bit, getter, wanted value)
+        self.version = 0  # changes whenever a check is added: bits worked out before are stale
+        self.masks: dict[tuple, int] = {}
+
+    def bit(self, key: tuple) -> int:
+        if key in self.bits:
+            return self.bits[key]
+        bit = self.bits[key] = 1 << len(self.bits)
+        kind = key[0]
+        if kind in ("eq", "in"):
+            for word in ([key[2]] if kind == "eq" else key[2]):
+                self.positive[key[1]][word] = self.positive[key[1]].get(word, 0) | bit
+        elif kind == "not_in":
+            self.all_negative[key[1]] |= bit
+            for word in key[2]:
+                self.negative[key[1]][word] = self.negative[key[1]].get(word, 0) | bit
+        else:
+            self.flags.append((bit, FLAG_GETTERS[key[1]], key[2]))
+        self.version += 1
+        self.masks = {}
+        return bit
+
+    def compute(self, feature: tuple) -> int:
+        text, lower = feature[0], feature[1]
+        positive, negative, all_negative = self.positive, self.negative, self.all_negative
+        mask = (positive[0].get(text, 0) | positive[1].get(lower, 0)
+                | (all_negative[0] & ~negative[0].get(text, 0)) | (all_negative[1] & ~negative[1].get(lower, 0)))
+        for bit, get, wanted in self.flags:
+            if bool(get(text)) == wanted:
+                mask |= bit
+        return mask
+
+    def mask(self, feature: tuple) -> int:
+        """The bits of the checks that a token with these features passes."""
+        mask = self.masks.get(feature)
+        if mask is None:
+            if len(self.masks) >= self.MAX_WORDS:
+                self.masks = {}
+            mask = self.masks[feature] = self.compute(feature)
+        return mask
+
+
+CLASSES = WordClasses()  # shared by every compiled pattern
+BLANK = ("", "")  # a token hidden from a pattern (clauses.without_others_qualifiers)
+
+
+class Features(list):
+    """A sentence's token features, (text, lowercase text) per token, with each token's check
+    bits (`masks`, worked out when first needed); `memo` holds per-pattern results computed for
+    the whole sentence, so that several align words in one sentence share one pass."""
+    __slots__ = ("memo", "_masks", "_version")
+
+    def __init__(self, items=(), masks=None):
         super().__init__(items)
         self.memo = {}
+        self._masks = masks
+        self._version = CLASSES.version
+
+    @property
+    def masks(self) -> list[int]:
+        if self._masks is None or self._version != CLASSES.version:
+            self._masks = [CLASSES.mask(f) for f in self]
+            self._version = CLASSES.version
+        return self._masks
+
+    def window(self, lo: int, hi: int, blanked=()) -> "Features":
+        """Tokens [lo, hi) as a Features of their own, with the positions in `blanked` (relative to
+        lo) replaced by BLANK."""
+        items, masks = self[lo:hi], self.masks[lo:hi]
+        if blanked:
+            blank = CLASSES.mask(BLANK)
+            for p in blanked:
+                items[p], masks[p] = BLANK, blank
+        return Features(items, masks)
+
+
+def masks_of(features) -> list[int]:
+    """Each token's check bits: kept on a Features, worked out for a plain list."""
+    if isinstance(features, Features):
+        return features.masks
+    return [CLASSES.mask(f) for f in features]
 
 
 def token_features(doc) -> Features:
@@ -49,34 +136,30 @@ def token_features(doc) -> Features:
     return Features(zip(texts, map(str.lower, texts)))
 
 
-def compile_token(spec: dict):
-    """A predicate over one token's features for one token object of a pattern."""
-    checks = []
+def compile_token(spec: dict) -> int:
+    """The check bits (CLASSES) a token must have to match one token object of a pattern."""
+    need = 0
     for key, value in spec.items():
         if key == "OP":
             continue
         if key in TEXT_KEYS:
             index = TEXT_KEYS[key]
             if isinstance(value, str):
-                checks.append(lambda f, i=index, v=value: f[i] == v)
+                need |= CLASSES.bit(("eq", index, value))
             elif isinstance(value, dict) and set(value) <= {"IN", "NOT_IN"}:
                 if "IN" in value:
-                    checks.append(lambda f, i=index, s=frozenset(value["IN"]): f[i] in s)
+                    need |= CLASSES.bit(("in", index, frozenset(value["IN"])))
                 if "NOT_IN" in value:
-                    checks.append(lambda f, i=index, s=frozenset(value["NOT_IN"]): f[i] not in s)
+                    need |= CLASSES.bit(("not_in", index, frozenset(value["NOT_IN"])))
             else:
                 raise UnsupportedPattern(f"{key}: only a string, IN or NOT_IN is supported")
         elif key in FLAG_GETTERS and isinstance(value, bool):
-            checks.append(lambda f, get=FLAG_GETTERS[key], v=value: bool(get(f[0])) == v)
+            need |= CLASSES.bit(("flag", key, value))
         else:
             raise UnsupportedPattern(f"unsupported token attribute {key!r}")
     if spec.get("OP") not in OPS:
         raise UnsupportedPattern(f"unsupported operator {spec.get('OP')!r}; use ?, *, + or none")
-    if not checks:
-        return lambda f: True
-    if len(checks) == 1:
-        return checks[0]
-    return lambda f: all(check(f) for check in checks)
+    return need
 
 
 # How one token object of a pattern consumes tokens: exactly once, at most once, any number of times.
@@ -86,23 +169,25 @@ ONE, OPTIONAL, REPEAT = "1", "?", "*"
 FORWARD_SLACK = 32
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: it keys per-sentence memos
 class TokenPattern:
-    """A token pattern as an automaton. State k means "the first k atoms are done"; an atom is a
-    predicate consumed ONE, OPTIONAL or REPEAT times ("+" is ONE then REPEAT). Every state set
-    the automaton reaches is closed under skipping optional and repeated atoms."""
-    atoms: tuple  # (predicate, kind)
+    """A token pattern as an automaton. State k means "the first k atoms are done"; an atom is the
+    check bits a token needs (CLASSES) and how often it is consumed: ONE, OPTIONAL or REPEAT
+    times ("+" is ONE then REPEAT). Every state set the automaton reaches is closed under
+    skipping optional and repeated atoms."""
+    atoms: tuple  # (need, kind)
     closures: tuple  # for each state, the states reachable from it by skipping atoms (itself first)
     min_length: int
     max_length: int | None
+    any_atom: dict  # token mask -> whether some atom accepts it (filled as masks are met)
 
     @classmethod
     def compile(cls, pattern: list[dict]) -> "TokenPattern":
         atoms = []
         for spec in pattern:
-            predicate, (low, high) = compile_token(spec), OPS[spec.get("OP")]
-            atoms += [(predicate, ONE)] * low
-            atoms += [(predicate, REPEAT)] if high is None else [(predicate, OPTIONAL)] * (high - low)
+            need, (low, high) = compile_token(spec), OPS[spec.get("OP")]
+            atoms += [(need, ONE)] * low
+            atoms += [(need, REPEAT)] if high is None else [(need, OPTIONAL)] * (high - low)
         closures = []
         for state in range(len(atoms) + 1):
             reach = [state]
@@ -110,58 +195,75 @@ class TokenPattern:
                 reach.append(reach[-1] + 1)
             closures.append(tuple(reach))
         max_length = None if any(kind == REPEAT for _, kind in atoms) else len(atoms)
-        return cls(tuple(atoms), tuple(closures), sum(kind == ONE for _, kind in atoms), max_length)
+        return cls(tuple(atoms), tuple(closures), sum(kind == ONE for _, kind in atoms), max_length, {})
 
     @property
     def accept(self) -> int:
         return len(self.atoms)
 
-    def step(self, states, token: tuple):
-        """The states after consuming one token from any of `states` (each closed under skips)."""
+    def step(self, states, mask: int):
+        """The states after consuming one token (its check bits) from any of `states` (each closed under skips)."""
         atoms, closures, reached = self.atoms, self.closures, set()
         for state in states:
             if state < len(atoms):
-                predicate, kind = atoms[state]
-                if predicate(token):
+                need, kind = atoms[state]
+                if mask & need == need:
                     reached.update(closures[state if kind == REPEAT else state + 1])
         return reached
 
     def matches_anywhere(self, features: list[tuple], start: int = 0, end: int | None = None) -> bool:
         """Whether tokens [start, end) hold a match (of at least one token): one pass, a match may
         begin at any token."""
-        end = len(features) if end is None else min(end, len(features))
+        masks = masks_of(features)
+        end = len(masks) if end is None else min(end, len(masks))
         fresh, accept, live = self.closures[0], self.accept, set()
         for position in range(max(0, start), end):
             live.update(fresh)
-            live = self.step(live, features[position])
+            live = self.step(live, masks[position])
             if accept in live:
                 return True
         return False
 
+    def accepts_somewhere(self, mask: int) -> bool:
+        """Whether some atom accepts a token with these check bits."""
+        known = self.any_atom.get(mask)
+        if known is None:
+            known = self.any_atom[mask] = any(mask & need == need for need, _ in self.atoms)
+            if len(self.any_atom) > 10_000:
+                self.any_atom.clear()
+        return known
+
     def longest_covering(self, features: list[tuple], i: int, reach: int) -> int | None:
         """Length of the longest match that contains token i, or None; matches start at most `reach` before i."""
-        if not any(predicate(features[i]) for predicate, _ in self.atoms):
+        masks = masks_of(features)
+        if not self.accepts_somewhere(masks[i]):
             return None  # no token of the pattern accepts token i, so no match can contain it
         limit = reach if self.max_length is None else min(reach, self.max_length - 1)
         low = max(0, i - limit)
+        # Every token of a match is accepted by some atom, so a match covering i cannot start
+        # before a token no atom accepts: most patterns name their words, and start at i or near.
+        accepts, start = self.accepts_somewhere, i
+        while start > low and accepts(masks[start - 1]):
+            start -= 1
+        low = start
         # Forward from `low`, each live state keeps the earliest start that reaches it: for a
         # given end, the earliest start is the longest match.
         atoms, closures, accept = self.atoms, self.closures, self.accept
         live: dict[int, int] = {}
         longest = None
-        for position in range(low, len(features)):
+        for position in range(low, len(masks)):
             if position <= i:
                 for state in closures[0]:
                     live.setdefault(state, position)
             elif not live:
                 break
             elif position > i + FORWARD_SLACK:
-                return self._longest_from_ends(features, i, low)
-            token, reached = features[position], {}
+                return self._longest_from_ends(features, masks, i, low)
+            mask, reached = masks[position], {}
             for state, begun in live.items():
                 if state < accept:
-                    predicate, kind = atoms[state]
-                    if predicate(token):
+                    need, kind = atoms[state]
+                    if mask & need == need:
                         for target in closures[state if kind == REPEAT else state + 1]:
                             if begun < reached.get(target, position + 1):
                                 reached[target] = begun
@@ -170,33 +272,34 @@ class TokenPattern:
                 longest = max(longest or 0, position + 1 - live[accept])
         return longest
 
-    def _longest_from_ends(self, features, i: int, low: int) -> int | None:
+    def _longest_from_ends(self, features, masks, i: int, low: int) -> int | None:
         """longest_covering through the farthest match end from every start (one backward pass per
         sentence, kept in the sentence's memo when it has one)."""
         memo = getattr(features, "memo", None)
         farthest = memo.get(self) if memo is not None else None
         if farthest is None:
-            farthest = self.farthest_ends(features)
+            farthest = self.farthest_ends(masks)
             if memo is not None:
                 memo[self] = farthest
         lengths = [farthest[s] - s for s in range(low, i + 1) if farthest[s] > i]
         return max(lengths) if lengths else None
 
-    def farthest_ends(self, features: list[tuple]) -> list[int]:
+    def farthest_ends(self, features: list) -> list[int]:
         """For each start s, the farthest end of a match of at least one token beginning at s, or -1.
 
         Backward over the tokens: best[k] is the farthest end reachable from state k at the
         current position (-1: none), so each token costs one look at each state."""
-        atoms, closures, accept, n = self.atoms, self.closures, self.accept, len(features)
+        masks = features if not features or isinstance(features[0], int) else masks_of(features)
+        atoms, closures, accept, n = self.atoms, self.closures, self.accept, len(masks)
         empty = [accept in closures[state] for state in range(accept + 1)]  # may stop here
         best = [n if e else -1 for e in empty]
         farthest = [-1] * n
         for position in range(n - 1, -1, -1):
-            token = features[position]
+            mask = masks[position]
             consumed = [-1] * (accept + 1)  # via an atom that consumes this token
             for state in range(accept):
-                predicate, kind = atoms[state]
-                if predicate(token):
+                need, kind = atoms[state]
+                if mask & need == need:
                     consumed[state] = best[state if kind == REPEAT else state + 1]
             current = []
             for state in range(accept + 1):
