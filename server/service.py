@@ -140,17 +140,21 @@ def systemd_quote(arg: str) -> str:
 
 
 def systemd_unit(spec: Spec) -> str:
+    if '"' in spec.python:
+        raise ValueError(f"systemd cannot run an interpreter whose path holds a double quote: {spec.python}")
     log = systemd_escape(str(spec.log))
+    # The executable itself is not variable-expanded ($ stays single); its arguments are.
+    python = systemd_quote(spec.python).replace("$$", "$")
     return "\n".join([
         "# Written by `python -m server service install`; `python -m server service uninstall` removes it.",
         "[Unit]",
         "Description=Alignment Lens API (the local server of the browser extension)",
-        f"Documentation=file://{systemd_escape(str(Path(spec.workdir) / 'README.md'))}",
+        f"Documentation={systemd_escape((Path(spec.workdir) / 'README.md').as_uri())}",
         "",
         "[Service]",
         "Type=simple",
         f"WorkingDirectory={systemd_escape(spec.workdir)}",
-        "ExecStart=" + " ".join(systemd_quote(a) for a in spec.command()),
+        "ExecStart=" + " ".join([python, *(systemd_quote(a) for a in spec.arguments())]),
         "Restart=on-failure",
         f"RestartSec={RESTART_DELAY_S}",
         f"StandardOutput=append:{log}",
@@ -515,7 +519,10 @@ def main(action: str, port: int, host: str = HOST, platform: str | None = None) 
         return supervise(make_spec(port, platform))
     print(f"Alignment Lens service ({chosen['label']})")
     if action == "install":
-        outcome = chosen["install"](make_spec(port, platform))
+        try:
+            outcome = chosen["install"](make_spec(port, platform))
+        except ValueError as error:
+            outcome = Outcome(1, [str(error)])
     else:
         outcome = chosen[action]()
     for line in outcome.lines:
