@@ -109,7 +109,9 @@ async function analyze(blocks, page) {
     result = await apiFetch("/api/v1/analyze", { method: "POST", body, serverUrl: settings.serverUrl });
   }
   noteServer(result);
-  if (!result.ok) return { ok: false, offline: !!result.offline, timedOut: !!result.timedOut, error: result.error };
+  if (!result.ok) {
+    return { ok: false, offline: !!result.offline, timedOut: !!result.timedOut, status: result.status || 0, error: result.error };
+  }
   const got = result.data && Array.isArray(result.data.blocks) ? result.data.blocks : [];
   return { ok: true, blocks: got, took_ms: result.data.took_ms, warnings: result.data.warnings || [] };
 }
@@ -138,16 +140,35 @@ async function rules() {
 
 // ---- badge ------------------------------------------------------------------------------
 
-function setBadge(tabId, count, status) {
+// The command that starts the server, from the repository's folder (the popup and the welcome
+// page show it too).
+const START_COMMAND = "pip install -r requirements.txt && python -m server";
+
+// What the badge says for a page: a count (amber), "off" on grey when the server does not answer,
+// "!" on red when it answers with an error. Pure, for the tests too.
+function badgeFor(count, status, problem) {
+  if (status === "offline") {
+    return { text: "off", color: "#6b6b6b",
+      title: `Alignment Lens: the server is not running. Start it in the repository folder: ${START_COMMAND}` };
+  }
+  if (status === "error") {
+    const p = problem || {};
+    const what = p.code >= 500 ? "the server failed on this page" : "the server refused the request";
+    return { text: "!", color: "#b0463c",
+      title: `Alignment Lens: ${what}${p.code ? ` (HTTP ${p.code})` : ""}: ${p.message || "no message"}. Open the popup for what to do.` };
+  }
+  const n = Number(count) || 0;
+  return { text: n > 0 ? String(n > 999 ? "999+" : n) : "", color: "#9a7328",
+    title: `Alignment Lens: ${n} ambiguous “alignment”${n === 1 ? "" : "s"}` };
+}
+
+function setBadge(tabId, count, status, problem) {
   if (tabId == null) return;
-  const text = count > 0 ? String(count > 999 ? "999+" : count) : "";
-  chrome.action.setBadgeText({ tabId, text }).catch(() => {});
-  chrome.action.setBadgeBackgroundColor({ tabId, color: "#9a7328" }).catch(() => {});
+  const badge = badgeFor(count, status, problem);
+  chrome.action.setBadgeText({ tabId, text: badge.text }).catch(() => {});
+  chrome.action.setBadgeBackgroundColor({ tabId, color: badge.color }).catch(() => {});
   if (chrome.action.setBadgeTextColor) chrome.action.setBadgeTextColor({ tabId, color: "#ffffff" }).catch(() => {});
-  const title = status === "offline"
-    ? "Alignment Lens: server offline (run `python -m server` in the repo folder)"
-    : `Alignment Lens: ${count} ambiguous “alignment”${count === 1 ? "" : "s"}`;
-  chrome.action.setTitle({ tabId, title }).catch(() => {});
+  chrome.action.setTitle({ tabId, title: badge.title }).catch(() => {});
 }
 
 // ---- sites added by the user -------------------------------------------------------------
@@ -230,7 +251,8 @@ chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
       work = analyze(Array.isArray(message.blocks) ? message.blocks : [], message.page);
       break;
     case "count":
-      setBadge(tabId, Number(message.count) || 0, message.status);
+      setBadge(tabId, Number(message.count) || 0, message.status,
+        message.problem && typeof message.problem === "object" ? message.problem : null);
       work = Promise.resolve({ ok: true });
       break;
     case "health":
@@ -270,9 +292,22 @@ chrome.storage.onChanged.addListener((changes, area) => {
   }
 });
 
-chrome.runtime.onInstalled.addListener(() => {
-  S.load().then(() => syncSites()).catch(() => {});
-});
+// The welcome page opens once, on first install: never on an update or a browser restart. A
+// profile that has shown it once does not show it again (Chromium reports "install" at every start
+// for an extension loaded with --load-extension); removing the extension clears that memory.
+const WELCOME_PAGE = "extension/welcome/welcome.html";
+const WELCOMED_KEY = "welcomeShown";
+async function onInstalled(details) {
+  if (details && details.reason === "install") {
+    const got = await chrome.storage.local.get(WELCOMED_KEY).catch(() => ({}));
+    if (!got[WELCOMED_KEY]) {
+      await chrome.storage.local.set({ [WELCOMED_KEY]: Date.now() }).catch(() => {});
+      await chrome.tabs.create({ url: chrome.runtime.getURL(WELCOME_PAGE) }).catch(() => {});
+    }
+  }
+  await S.load().then(() => syncSites()).catch(() => {});
+}
+chrome.runtime.onInstalled.addListener(onInstalled);
 chrome.runtime.onStartup.addListener(() => {
   syncSites().catch(() => {});
 });

@@ -18,7 +18,9 @@
     chrome.runtime.onMessage.addListener((message, _sender, sendResponse) => {
       if (!message || typeof message.type !== "string") return false;
       if (message.type === "state") {
-        sendResponse(handlers.state());
+        // what the page status knows (status.js): the server's error, whether counts are known
+        const page = NS.status && NS.status.page;
+        sendResponse(Object.assign({}, handlers.state(), page ? page.describe() : {}));
       } else if (message.type === "command") {
         sendResponse({ ok: true, index: handlers.command(message.command) });
       } else if (message.type === "reveal") {

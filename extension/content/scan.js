@@ -28,6 +28,13 @@
       this.rescan = false;
       this.generation = 0;
       this.retryTimer = null;
+      this.problem = null; // the last error answer: {code, message}
+    }
+
+    // Whether any of the page's blocks has an answer (its counts mean something; otherwise the
+    // popup shows "–", not 0).
+    hasAnswers() {
+      return this.blocks.some((b) => this.cache.findings(b.text) !== undefined);
     }
 
     // What the page shows for a block's text (the latest answer, fresh or not).
@@ -104,6 +111,8 @@
             if (!this.isActive()) break;
           }
           await this.render();
+          // counts are known once the page was answered (a page without align words needs no answer)
+          if (this.status.noteAnswered) this.status.noteAnswered(outcome === "ok" || outcome === "timeout" || this.hasAnswers());
           if (outcome === "ok") {
             this.backoff.reset();
             this.status.set("ready");
@@ -112,7 +121,7 @@
             // and the rest of the page is done.
             this.status.set("ready");
           } else {
-            this.status.set(outcome);
+            this.status.set(outcome, outcome === "error" ? this.problem : null);
             this.scheduleRetry(outcome);
           }
         } while (this.rescan && this.isActive());
@@ -134,7 +143,11 @@
           return "timeout";
         }
         if (!reply || !reply.ok || !Array.isArray(reply.blocks)) {
-          return reply && reply.offline === false ? "error" : "offline";
+          if (reply && reply.offline === false) {
+            this.problem = { code: Number(reply.status) || 0, message: String(reply.error || "no answer body") };
+            return "error";
+          }
+          return "offline";
         }
         this.store(chunk, reply, key);
         if (chunks.length > 1 && this.isActive()) await this.render();

@@ -199,9 +199,34 @@
     }
   });
 
+  // ---- stored rule ids the server would refuse (settings.js repaired or dropped them) ----
+  async function showSettingsNotice() {
+    const got = await chrome.storage.local.get(S.NOTICE_KEY).catch(() => ({}));
+    const notice = got[S.NOTICE_KEY];
+    const box = $("settings-notice");
+    box.hidden = !notice;
+    box.textContent = "";
+    if (!notice) return;
+    const parts = [];
+    if ((notice.repaired || []).length) {
+      parts.push(`repaired ${notice.repaired.map(([from, to]) => `“${from}” to “${to}”`).join(", ")}`);
+    }
+    if ((notice.dropped || []).length) parts.push(`dropped ${notice.dropped.map((id) => `“${id}”`).join(", ")}`);
+    const ok = Object.assign(document.createElement("button"), { textContent: "OK", id: "settings-notice-ok" });
+    ok.addEventListener("click", () => chrome.storage.local.remove(S.NOTICE_KEY));
+    box.append(`Your stored settings held rule ids the server does not accept (a rule id is lowercase words joined by “-”): ${parts.join("; ")}. Pages are checked again with the rest of your settings. `, ok);
+    document.body.dataset.notice = "shown";
+  }
+  chrome.storage.onChanged.addListener((changes, area) => {
+    if (area === "local" && changes[S.NOTICE_KEY]) showSettingsNotice();
+  });
+
+  $("reset-rules").addEventListener("click", () => S.update({ disabledRules: [], enabledRules: [] }));
+
   S.load().then((s) => {
     settings = s;
     render();
     loadRules();
+    showSettingsNotice();
   });
 })();

@@ -86,6 +86,7 @@
       $("page-note").hidden = false;
       $("page-note").textContent = covered ? "Reload the page to start." : "Not active on this site. Switch on to add it.";
       $("skipped-note").hidden = true;
+      showProblem(null);
       renderList(null, []);
       on.onchange = async () => {
         if (!on.checked || !host) return;
@@ -109,9 +110,13 @@
       }));
       setTimeout(() => refresh(), 300);
     };
+    // "–", not 0, for counts nothing was computed for (the server off or refusing the page)
+    const known = state.active && state.countsKnown !== false;
     for (const sense of ["ambiguous", "product", "superintelligence", "specific"]) {
-      $(`count-${sense}`).textContent = state.active ? String(state.counts[sense] || 0) : "–";
+      $(`count-${sense}`).textContent = known ? String(state.counts[sense] || 0) : "–";
     }
+    document.body.dataset.counts = known ? "known" : "unknown";
+    showProblem(state.active && state.status === "error" ? state.problem || {} : null);
     const note = $("page-note");
     note.hidden = true;
     if (!state.supported) {
@@ -120,15 +125,54 @@
     } else if (!state.active) {
       note.hidden = false;
       note.textContent = "Switched off for this site.";
-    } else if (state.status === "error") {
+    } else if (state.status === "offline" && known) {
       note.hidden = false;
-      note.textContent = "The server answered this page with an error; retrying.";
+      note.textContent = "The server stopped answering: text added since is not checked yet.";
     }
     const skipped = state.active ? skippedText(state.skipped) : "";
     $("skipped-note").hidden = !skipped;
     $("skipped-note").textContent = skipped;
     renderList(tab.id, state.items);
   }
+
+  // A server that answers with an error is not a server that is off: say what it said and what to do.
+  function problemText(problem) {
+    const code = Number(problem.code) || 0;
+    const said = problem.message ? `: “${problem.message}”` : "";
+    if (code >= 500) {
+      return `The server failed on this page (HTTP ${code})${said}. Its terminal (or log) says why; the page tries again by itself.`;
+    }
+    return `The server refused this page's request${code ? ` (HTTP ${code})` : ""}${said}. ` +
+      "Reset the rules in Options (a stored setting it does not accept), or update the server and the extension together.";
+  }
+
+  function showProblem(problem) {
+    const box = $("error-help");
+    box.hidden = !problem;
+    box.textContent = "";
+    if (!problem) return;
+    const options = document.createElement("a");
+    options.href = "#";
+    options.textContent = "Open Options";
+    options.addEventListener("click", (e) => { e.preventDefault(); chrome.runtime.openOptionsPage(); });
+    box.append(problemText(problem), " ", options);
+  }
+
+  function openWelcome(e) {
+    e.preventDefault();
+    chrome.tabs.create({ url: chrome.runtime.getURL("extension/welcome/welcome.html") });
+  }
+  for (const link of document.querySelectorAll(".welcome-link")) link.addEventListener("click", openWelcome);
+
+  $("copy-start").addEventListener("click", async () => {
+    const button = $("copy-start");
+    try {
+      await navigator.clipboard.writeText($("start-command").textContent);
+      button.textContent = "Copied";
+    } catch (_) {
+      button.textContent = "Select and copy";
+    }
+  });
 
   let currentTab = null;
   async function refresh() {
