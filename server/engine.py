@@ -22,6 +22,7 @@ from spacy.attrs import IDX, ORTH
 from . import bounds, clauses, context
 from .offsets import Utf16Map
 from .pattern_index import PatternIndex
+from .rewrites import rewrites_utf16
 from .rules import Rule, load_questions, load_rules
 from .token_patterns import CLASSES, Features
 
@@ -414,7 +415,9 @@ class Engine:
                 "start": to_utf16(d.start), "end": to_utf16(d.end), "text": text[d.start:d.end],
                 "sense": rule.sense, "rule": rule.id,
                 "question": self.questions[rule.question] if rule.question else None,
-                "explanation": rule.explanation})
+                "explanation": rule.explanation,
+                "sentence": {"start": to_utf16(d.sentence[0]), "end": to_utf16(d.sentence[1])},
+                "rewrites": rewrites_utf16(text, d.start, d.end, to_utf16) if rule.sense == "ambiguous" else []})
         return out
 
 
