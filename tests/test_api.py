@@ -45,6 +45,17 @@ def test_offsets_are_utf16_code_units(client):
     assert finding["start"] == len(text[:text.index("aligned")].encode("utf-16-le")) // 2
 
 
+def test_each_finding_gives_its_sentence_in_utf16_code_units(client):
+    text = "Rocket 🚀 launch went fine 🎉. Our 🤖 AI model is aligned now! The next one is unrelated."
+    body = analyze(client, {"blocks": [{"id": "x", "text": text}]}).get_json()
+    jsonschema.validate(body, schema("AnalyzeResponse"))
+    [finding] = body["blocks"][0]["findings"]
+    units = text.encode("utf-16-le")
+    sentence = finding["sentence"]
+    assert units[2 * sentence["start"]:2 * sentence["end"]].decode("utf-16-le") == "Our 🤖 AI model is aligned now!"
+    assert sentence["start"] <= finding["start"] < finding["end"] <= sentence["end"]
+
+
 def test_page_url_is_context(client):
     block = [{"id": "x", "text": "It all comes down to alignment."}]
     plain = analyze(client, {"blocks": block}).get_json()

@@ -62,3 +62,23 @@ def test_cache_is_bounded_and_reused():
     first = engine.analyze(texts)
     assert len(engine.cache) <= 8
     assert engine.analyze(texts) == first
+
+
+def test_a_finding_names_the_sentence_the_engine_decided_it_in(engine):
+    text = "We launched 🚀 today. Progress on alignment with AI models 🤖 is slow; the rest 🎉 is fine."
+    [findings] = engine.analyze([text])
+    [finding] = findings
+    to_utf16 = Utf16Map(text)
+    [(start, end)] = list(candidate_sentences(text))
+    assert finding["sentence"] == {"start": to_utf16(start), "end": to_utf16(end)}
+    units = text.encode("utf-16-le")
+    sentence = units[2 * finding["sentence"]["start"]:2 * finding["sentence"]["end"]].decode("utf-16-le")
+    assert sentence == "Progress on alignment with AI models 🤖 is slow;"
+
+
+def test_a_long_sentence_read_in_pieces_still_names_the_whole_sentence(engine):
+    filler = " ".join(["the model answered another question"] * 120)
+    text = f"Intro 😀. We made progress on alignment of AI models and {filler} until the end."
+    [findings] = engine.analyze([text])
+    start = len(text[:text.index("We made")].encode("utf-16-le")) // 2
+    assert [f["sentence"] for f in findings] == [{"start": start, "end": len(text.encode("utf-16-le")) // 2}]

@@ -77,10 +77,9 @@
         const range = rangeFor(block, f.start, f.end, f.text);
         if (!range) continue;
         if (f.sense in counts) counts[f.sense]++;
-        let sentence = null;
         items.push({
           block, finding: f, range, key, clear: f.sense !== "ambiguous",
-          sentence: () => (sentence = sentence || T.sentenceAround(block.text, f.start, f.end)),
+          sentence: () => block.text.slice(f.sentence.start, f.sentence.end),
         });
       }
     }

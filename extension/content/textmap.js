@@ -69,37 +69,6 @@
     return { index: i, offset: isEnd ? rawIndex + 1 : rawIndex };
   }
 
-  // The sentence around [start, end) of text, trimmed; long ones are cut with an ellipsis.
-  function sentenceAround(text, start, end, maxLen) {
-    const limit = maxLen || 280;
-    let s = start;
-    while (s > 0) {
-      if (text[s - 1] === "\n") break;
-      if (s >= 2 && /\s/.test(text[s - 1]) && /[.!?]["”'’)\]]*$/.test(text.slice(Math.max(0, s - 4), s - 1))) break;
-      s--;
-    }
-    let e = end;
-    while (e < text.length) {
-      const ch = text[e];
-      if (ch === "\n") break;
-      if (/[.!?]/.test(ch)) {
-        e++;
-        while (e < text.length && /["”'’)\]]/.test(text[e])) e++;
-        if (e >= text.length || /\s/.test(text[e])) break;
-        continue;
-      }
-      e++;
-    }
-    let out = text.slice(s, e).trim();
-    if (out.length > limit) {
-      const rel = start - s;
-      const half = Math.floor(limit / 2);
-      const from = Math.max(0, Math.min(rel - half, out.length - limit));
-      out = (from > 0 ? "…" : "") + out.slice(from, from + limit).trim() + (from + limit < out.length ? "…" : "");
-    }
-    return out;
-  }
-
   // Small stable hash (FNV-1a, 32 bit) for keys kept in storage.
   function hashText(text) {
     let h = 0x811c9dc5;
@@ -129,7 +98,7 @@
     return chunks;
   }
 
-  const api = { foldWhitespace, segmentAt, locate, sentenceAround, hashText, chunkBlocks };
+  const api = { foldWhitespace, segmentAt, locate, hashText, chunkBlocks };
   root.AlignLensText = api;
   if (typeof module !== "undefined" && module.exports) module.exports = api;
 })(typeof globalThis !== "undefined" ? globalThis : this);

@@ -1,4 +1,4 @@
-// node --test: whitespace folding, UTF-16 offset lookup, sentences, chunking (content/textmap.js).
+// node --test: whitespace folding, UTF-16 offset lookup, chunking (content/textmap.js).
 const test = require("node:test");
 const assert = require("node:assert/strict");
 const T = require("../../../extension/content/textmap.js");
@@ -74,15 +74,6 @@ test("offsets outside the text give null", () => {
   const b = block(["abc"]);
   assert.equal(T.locate(b.segs, 5, false), null);
   assert.equal(T.locate([], 0, false), null);
-});
-
-test("sentenceAround cuts at sentence ends", () => {
-  const text = "First sentence here. Last spring we saw progress on alignment, they said! Then more.";
-  const at = text.indexOf("alignment");
-  assert.equal(T.sentenceAround(text, at, at + 9), "Last spring we saw progress on alignment, they said!");
-  const long = "word ".repeat(200) + "alignment " + "word ".repeat(200);
-  const s = T.sentenceAround(long, 1000, 1009, 100);
-  assert.ok(s.length <= 102 && s.includes("alignment") && s.startsWith("…") && s.endsWith("…"));
 });
 
 test("chunkBlocks respects count and size", () => {
