@@ -14,12 +14,12 @@ from flask import Flask, jsonify, request
 from flask_cors import CORS
 from werkzeug.exceptions import HTTPException
 
-from . import __version__
 from .bounds import MAX_WORDS_PER_BLOCK, TIME_BUDGET_S, give_back_memory
 from .engine import Engine
 from .rules import RULE_ID, SENSES
 
 OPENAPI_PATH = Path(__file__).resolve().parent / "openapi.json"
+MANIFEST_PATH = Path(__file__).resolve().parent.parent / "manifest.json"  # its "version" is the one version
 MAX_BODY_BYTES = 5 * 1024 * 1024
 MAX_BLOCKS = 5000
 TRIM_AFTER_BYTES = 1024 * 1024  # requests this large give their memory back when answered
@@ -52,6 +52,11 @@ def refusal(host: str | None, origin: str | None, hosts: set[str]) -> BadRequest
     return None
 
 
+def extension_version() -> str:
+    """manifest.json's "version": the extension's, this server's and the packages' one version."""
+    return json.loads(MANIFEST_PATH.read_text(encoding="utf-8"))["version"]
+
+
 def create_app(engine: Engine | None = None, allowed_hosts: set[str] | None = None,
                time_budget: float | None = TIME_BUDGET_S) -> Flask:
     """The API; `time_budget` (seconds, None for none) bounds the analysis of one request."""
@@ -68,9 +73,11 @@ def create_app(engine: Engine | None = None, allowed_hosts: set[str] | None = No
         if refused is not None:
             raise refused
 
+    version = extension_version()
+
     @app.get("/api/v1/health")
     def health():
-        return jsonify(status="ok", version=__version__, spacy_version=spacy.__version__,
+        return jsonify(status="ok", version=version, spacy_version=spacy.__version__,
                        pipeline=f"spacy.blank('en') + {len(engine.rules)} rules")
 
     @app.get("/api/v1/openapi.json")
