@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs (Python packages; when absent, Debian's chromium,
-# firefox-esr and systemd and npm's puppeteer-core and web-ext) and runs every test. Extra arguments go to pytest, e.g.
-# `bash tests/run.sh -k api`.
+# firefox-esr and systemd and npm's puppeteer-core and web-ext) and runs every test. Extra
+# arguments go to pytest, e.g. `bash tests/run.sh -k api`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
