@@ -1,6 +1,7 @@
 """One command for every speed figure: `python tests/bench.py` (takes about a minute).
 
-Prints the server's figures (engine cold and warm against a regex scan; start-up; idle memory)
+Prints the server's figures (engine cold and warm against a regex scan, each the median of seven
+runs of CPU time with their min-max spread; start-up; idle memory)
 and the browser's (load to highlights against a plain regex highlighter; longest task), each
 with its ratio to its baseline, and writes them to tests/.artifacts/bench.json.
 """
