@@ -5,7 +5,10 @@
    offline, and pointing the extension back at the real server brings the highlights back without
    a reload, with earlier settings and dismissals intact;
 3. the server SIGKILLed in the middle of a request and restarted on the same port: highlights
-   come back by themselves and a dismissal made before the kill is still honoured.
+   come back by themselves and a dismissal made before the kill is still honoured;
+4. stored rule ids the server refuses ("Old_Rule", "bad id!") never blank the page: they are
+   repaired or dropped, and the options page says so; the extension's rule-id check and the
+   running server's agree on a table of ids.
 """
 from __future__ import annotations
 
@@ -339,3 +342,63 @@ def test_server_killed_mid_request_then_restarted(browser, page):
             restarted.stop()
     assert page.console_errors == []
     assert big_errors == []
+
+
+# ---- 4. rule ids the server refuses --------------------------------------------------------
+
+def test_rule_ids_the_server_refuses_never_blank_the_page(browser, page):
+    """Settings stored by an older version (or by hand) with ids the server answers 400 to: the
+    page is still marked, the ids are repaired or dropped, and the options page says so."""
+    browser.sw.evaluate(
+        """async (ids) => {
+            const cur = (await chrome.storage.local.get('settings')).settings || {};
+            await chrome.storage.local.remove('settingsNotice');
+            await chrome.storage.local.set({settings: Object.assign({}, cur, {disabledRules: ids})});
+        }""",
+        ["Old_Rule", "bad id!", PROGRESS_RULE],
+    )
+    page.goto(browser.fixtures.url())
+    wait_count(page, len(without(PROGRESS_IDS)))
+    assert highlights(page) == without(PROGRESS_IDS)  # the valid id still applies
+    assert page.evaluate("document.documentElement.dataset.alignLensStatus") == "ready"
+    assert stored(browser.sw)["disabledRules"] == ["old-rule", PROGRESS_RULE]
+    options = open_options(browser.context, browser.ext_id)
+    poll(options, "() => document.body.dataset.notice === 'shown'")
+    notice = options.inner_text("#settings-notice")
+    assert "“Old_Rule” to “old-rule”" in notice and "dropped “bad id!”" in notice
+    # "Reset rules" puts every rule back to its default; the notice can be put away
+    options.click("#reset-rules")
+    wait_count(page, len(EXPECTED_AMBIGUOUS))
+    assert stored(browser.sw)["disabledRules"] == []
+    options.click("#settings-notice-ok")
+    poll(options, "() => document.getElementById('settings-notice').hidden")
+    options.close()
+    assert page.console_errors == []
+
+
+RULE_ID_TABLE = [
+    "progress-claim", "status-claim", "a", "x1", "1-2-3", "rule-" + "x" * 59, "rule-" + "x" * 60,
+    "Old_Rule", "old_rule", "bad id!", "", "-lead", "trail-", "double--dash", "UPPER", "dot.ted",
+    "colon:rule", "ünïcode", "tab\there", "progress-claim\n", "../etc",
+]
+
+
+def test_extension_and_server_agree_on_rule_ids(browser, api):
+    """The extension's check (settings.js, in the live worker) and the running server's refusal of
+    disabled_rules agree on every id in the table."""
+    import json as _json
+    import urllib.error
+    import urllib.request
+
+    ours = browser.sw.evaluate("ids => ids.map(id => AlignLensSettings.isRuleId(id))", RULE_ID_TABLE)
+    for rule_id, extension_takes in zip(RULE_ID_TABLE, ours):
+        body = _json.dumps({"blocks": [{"id": "b0", "text": "x"}], "disabled_rules": [rule_id]}).encode()
+        req = urllib.request.Request(api.url + "/api/v1/analyze", data=body,
+                                     headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                server_takes = r.status == 200
+        except urllib.error.HTTPError as e:
+            assert e.code == 400, (rule_id, e.code)
+            server_takes = False
+        assert extension_takes == server_takes, rule_id
