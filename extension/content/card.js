@@ -20,7 +20,8 @@
       position: absolute; display: none; margin: 0; padding: 0; border: 0; border-radius: 3px;
       background: transparent; cursor: pointer; color: transparent;
     }
-    .proxy.on { display: block; }
+    .proxy.on, .proxy.tab { display: block; }
+    .proxy.tab:not(:focus) { pointer-events: none; } /* a Tab stop only: clicks go to the page */
     .proxy:focus { outline: 2px solid #b8862a; outline-offset: 2px; }
     .card {
       position: absolute; width: 416px; max-width: calc(100vw - 16px);
@@ -34,7 +35,7 @@
     .head { display: flex; align-items: baseline; justify-content: space-between; gap: 8px; }
     .kicker { font-size: 11px; font-weight: 600; letter-spacing: 0.04em; text-transform: uppercase; color: #8a6a22; }
     .close {
-      border: 0; background: transparent; color: #8b8b8b; font-size: 18px; line-height: 1; padding: 0 2px;
+      border: 0; background: transparent; color: #666; font-size: 18px; line-height: 1; padding: 0 2px;
       cursor: pointer; border-radius: 3px;
     }
     .close:hover { color: #333; }
@@ -50,8 +51,8 @@
     .col.product h3::before, .col.si h3::before {
       content: ""; display: inline-block; width: 7px; height: 7px; border-radius: 50%; margin-right: 6px; vertical-align: 1px;
     }
-    .col.product h3::before { background: #6b9bc3; }
-    .col.si h3::before { background: #c08a3e; }
+    .col.product h3::before { background: #5480b8; }
+    .col.si h3::before { background: #a05cc8; }
     .col p { margin: 0; }
     .col.current { box-shadow: inset 0 0 0 1px rgba(0,0,0,0.12); }
     .actions { display: flex; flex-wrap: wrap; align-items: center; gap: 6px; }
@@ -60,10 +61,61 @@
       border: 1px solid rgba(0,0,0,0.14); background: #fff; color: #333;
     }
     .actions button:hover { background: #f3f3f3; }
-    .actions button.primary { background: #5f9b65; border-color: #5f9b65; color: #fff; }
-    .actions button.primary:hover { background: #548a59; }
+    .actions button.primary { background: #3f7a45; border-color: #3f7a45; color: #fff; }
+    .actions button.primary:hover { background: #36693b; }
     .actions button:focus-visible, .close:focus-visible { outline: 2px solid #b8862a; outline-offset: 1px; }
-    .status { font-size: 12px; color: #5f9b65; margin-left: 2px; }
+    .status { font-size: 12px; color: #3f7a45; margin-left: 2px; }
+    /* the word and its sentence: what a screen reader hears first, two lines at most on screen */
+    .quote {
+      margin: 4px 0 0; font-size: 12px; line-height: 1.4; color: #595959; font-style: italic;
+      display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical; overflow: hidden;
+    }
+    .quote b { font-style: normal; font-weight: 600; color: #2b2b2b; }
+    .sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+    /* secondary actions: plain text links, apart from the buttons */
+    .more { display: flex; flex-wrap: wrap; align-items: center; gap: 4px 14px; margin-top: 9px; padding-top: 8px;
+            border-top: 1px solid rgba(0,0,0,0.08); }
+    .more button {
+      font: inherit; font-size: 12px; padding: 0; border: 0; background: transparent; color: #595959; cursor: pointer;
+      text-decoration: underline; text-decoration-color: rgba(0,0,0,0.3); text-underline-offset: 2px;
+    }
+    .more button:hover { color: #1f1f1f; }
+    .more button:focus-visible { outline: 2px solid #b8862a; outline-offset: 1px; }
+    .report { margin-top: 8px; }
+    .report[hidden] { display: none; }
+    .report p { margin: 0 0 5px; font-size: 12px; color: #444; }
+    .report .senses { display: flex; flex-wrap: wrap; gap: 5px; }
+    .report .senses button {
+      font: inherit; font-size: 12px; padding: 3px 8px; border-radius: 10px; cursor: pointer;
+      border: 1px solid rgba(0,0,0,0.2); background: #fff; color: #333;
+    }
+    .report .senses button:hover { background: #f3f3f3; }
+    .report .senses button[aria-current="true"] { border-style: dashed; color: #595959; }
+    .report .senses button:focus-visible { outline: 2px solid #b8862a; outline-offset: 1px; }
+    .keys { margin: 8px 0 0; font-size: 11px; color: #595959; }
+    .keys kbd { font: inherit; font-weight: 600; }
+    /* Rewrites: only on a mark in the user's own draft (drafts.js) */
+    .rewrites { margin: 0 0 12px; padding: 8px 0 0; border-top: 1px solid rgba(0,0,0,0.08); }
+    .rewrites[hidden] { display: none; }
+    .rewrites h3 { margin: 0 0 6px; font-size: 11px; font-weight: 600; letter-spacing: 0.04em; text-transform: uppercase; color: #6b7fa8; }
+    .rewrites ul { list-style: none; margin: 0; padding: 0; display: grid; gap: 5px; }
+    .rewrites button {
+      font: inherit; font-size: 13px; text-align: left; width: 100%; padding: 5px 9px; border-radius: 4px; cursor: pointer;
+      border: 1px solid rgba(0,0,0,0.14); background: #fff; color: #2b2b2b;
+    }
+    .rewrites button:hover { background: #f3f5fa; }
+    .rewrites button:focus-visible { outline: 2px solid #6b7fa8; outline-offset: 1px; }
+    .rewrites button::before {
+      content: ""; display: inline-block; width: 7px; height: 7px; border-radius: 50%; margin-right: 7px; vertical-align: 1px;
+    }
+    .rewrites button.product::before { background: #6b9bc3; }
+    .rewrites button.superintelligence::before { background: #c08a3e; }
+    .rewrites .sense { color: #777; font-size: 11.5px; margin-left: 6px; }
+    .card.dark .rewrites { border-top-color: rgba(255,255,255,0.1); }
+    .card.dark .rewrites h3 { color: #9fb0d6; }
+    .card.dark .rewrites button { background: #2f2f2f; color: #ddd; border-color: rgba(255,255,255,0.16); }
+    .card.dark .rewrites button:hover { background: #383838; }
+    .card.dark .rewrites .sense { color: #999; }
     .dark .card, .card.dark {
       color: #ddd; background: #262626; border-color: rgba(255,255,255,0.1);
       box-shadow: 0 6px 24px rgba(0,0,0,0.5), 0 1px 3px rgba(0,0,0,0.4);
@@ -77,17 +129,28 @@
     .card.dark .col.current { box-shadow: inset 0 0 0 1px rgba(255,255,255,0.16); }
     .card.dark .actions button { background: #2f2f2f; color: #ddd; border-color: rgba(255,255,255,0.16); }
     .card.dark .actions button:hover { background: #383838; }
-    .card.dark .actions button.primary { background: #4f8a55; border-color: #4f8a55; color: #fff; }
+    .card.dark .actions button.primary { background: #3f7a45; border-color: #3f7a45; color: #fff; }
+    .card.dark .close { color: #a3a3a3; }
+    .card.dark .status { color: #7fbf86; }
+    .card.dark .quote, .card.dark .keys { color: #a8a8a8; }
+    .card.dark .quote b { color: #eee; }
+    .card.dark .more { border-top-color: rgba(255,255,255,0.1); }
+    .card.dark .more button { color: #b5b5b5; text-decoration-color: rgba(255,255,255,0.35); }
+    .card.dark .more button:hover { color: #eee; }
+    .card.dark .report p { color: #c8c8c8; }
+    .card.dark .report .senses button { background: #2f2f2f; color: #ddd; border-color: rgba(255,255,255,0.22); }
+    .card.dark .report .senses button[aria-current="true"] { color: #a8a8a8; }
     .card.dark .close:hover { color: #eee; }
   `;
 
   const TEMPLATE = `
     <button class="proxy" type="button"></button>
-    <div class="card" role="dialog" aria-modal="false" aria-labelledby="al-q" tabindex="-1" hidden>
+    <div class="card" role="dialog" aria-modal="false" aria-labelledby="al-title" aria-describedby="al-s al-q" tabindex="-1" hidden>
       <div class="head">
-        <span class="kicker"></span>
+        <span class="kicker" id="al-title"></span>
         <button class="close" type="button" aria-label="Close">×</button>
       </div>
+      <p class="quote" id="al-s"></p>
       <p class="question" id="al-q"></p>
       <p class="why"></p>
       <div class="cols">
@@ -100,14 +163,40 @@
           <p>Minds that stay safe if they become strongly superhuman. Needs theory first, and must hold where people can no longer check.</p>
         </div>
       </div>
+      <div class="rewrites" hidden>
+        <h3>Rewrite to say which</h3>
+        <ul></ul>
+      </div>
       <div class="actions">
         <button class="copy primary" type="button">Copy question</button>
         <button class="dismiss" type="button">Dismiss</button>
-        <button class="rule-off" type="button">Turn off this rule</button>
         <span class="status" role="status" aria-live="polite"></span>
       </div>
+      <div class="more">
+        <button class="report-open" type="button" aria-expanded="false">Report a wrong mark…</button>
+        <button class="rule-off" type="button">Turn off this rule</button>
+      </div>
+      <div class="report" hidden>
+        <p id="al-report-q">Which sense is right here? Kept on this computer (Options → Reports).</p>
+        <div class="senses" role="group" aria-labelledby="al-report-q">
+          <button type="button" data-sense="ambiguous">Ambiguous</button>
+          <button type="button" data-sense="product">Product</button>
+          <button type="button" data-sense="superintelligence">Superintelligence</button>
+          <button type="button" data-sense="specific">Specific term</button>
+          <button type="button" data-sense="none">Not AI alignment</button>
+        </div>
+      </div>
+      <p class="keys">Keyboard: <kbd>Tab</kbd> from the page reaches the marks, <kbd>Tab</kbd> / <kbd>Shift+Tab</kbd> walk them,
+        <kbd>Enter</kbd> opens, <kbd>Esc</kbd> closes; <kbd>Alt+Shift+.</kbd> / <kbd>,</kbd> from anywhere.</p>
     </div>
   `;
+
+  // The focused element, looking into open shadow roots (ours included).
+  function deepActive() {
+    let el = document.activeElement;
+    while (el && el.shadowRoot && el.shadowRoot.activeElement) el = el.shadowRoot.activeElement;
+    return el;
+  }
 
   async function copyText(text, fallbackParent) {
     try {
@@ -158,21 +247,51 @@
       this.status = root.querySelector(".status");
       root.querySelector(".close").addEventListener("click", () => this.close(true));
       root.querySelector(".copy").addEventListener("click", () => this.copy());
-      root.querySelector(".dismiss").addEventListener("click", () => {
+      // e.detail === 0: pressed with the keyboard (the notice's Undo then takes the focus)
+      root.querySelector(".dismiss").addEventListener("click", (e) => {
         const item = this.item;
         this.close(false);
-        if (item) this.handlers.onDismiss(item);
+        if (item) this.handlers.onDismiss(item, { keyboard: e.detail === 0 });
       });
-      root.querySelector(".rule-off").addEventListener("click", () => {
+      root.querySelector(".rule-off").addEventListener("click", (e) => {
         const item = this.item;
         this.close(false);
-        if (item) this.handlers.onDisableRule(item);
+        if (item) this.handlers.onDisableRule(item, { keyboard: e.detail === 0 });
       });
+      const reportOpen = root.querySelector(".report-open");
+      reportOpen.addEventListener("click", () => {
+        const box = root.querySelector(".report");
+        box.hidden = !box.hidden;
+        reportOpen.setAttribute("aria-expanded", String(!box.hidden));
+        if (!box.hidden) this.place(this.item);
+        if (!box.hidden) (box.querySelector("button:not([aria-current=true])") || box.querySelector("button")).focus();
+      });
+      for (const b of root.querySelectorAll(".report .senses button")) {
+        b.addEventListener("click", async () => {
+          const item = this.item;
+          if (!item || !this.handlers.onReport) return;
+          const ok = await this.handlers.onReport(item, b.dataset.sense);
+          root.querySelector(".report").hidden = true;
+          reportOpen.setAttribute("aria-expanded", "false");
+          this.status.textContent = ok ? `Reported as ${b.textContent.toLowerCase()}. Thanks: see Options → Reports.` : "Could not save the report";
+          reportOpen.focus({ preventScroll: true });
+        });
+      }
       this.proxy.addEventListener("click", () => {
         if (this.focusItem) this.open(this.focusItem, { keyboard: true });
       });
       this.proxy.addEventListener("blur", () => {
         if (!this.isOpen()) this.proxy.classList.remove("on");
+      });
+      // Tab from the page lands here (the host is the document's last element): go to a mark.
+      this.proxy.addEventListener("focus", () => {
+        if (!this.focusing && this.handlers.onProxyEnter) this.handlers.onProxyEnter();
+      });
+      // On a mark, Tab / Shift+Tab walk the marks in reading order; past the last (or before
+      // the first) the focus leaves as usual.
+      this.proxy.addEventListener("keydown", (e) => {
+        if (e.key !== "Tab" || e.altKey || e.ctrlKey || e.metaKey || !this.handlers.onProxyTab) return;
+        if (this.handlers.onProxyTab(e.shiftKey ? -1 : 1)) e.preventDefault();
       });
       this.card.addEventListener("keydown", (e) => this.trapTab(e));
     }
@@ -191,27 +310,81 @@
       if (this.card) this.card.classList.toggle("dark", dark);
     }
 
-    open(item, { keyboard = false } = {}) {
+    // focus: false leaves the keyboard where it is (a mark in the user's draft: typing goes on).
+    open(item, { keyboard = false, focus = true } = {}) {
       this.ensure();
       this.item = item;
       const f = item.finding;
       const root = this.root;
       root.querySelector(".kicker").textContent = SENSE_LABEL[f.sense] || SENSE_LABEL.ambiguous;
+      this.fillQuote(item);
+      const report = root.querySelector(".report");
+      report.hidden = true;
+      root.querySelector(".report-open").setAttribute("aria-expanded", "false");
+      for (const b of report.querySelectorAll("button")) b.setAttribute("aria-current", String(b.dataset.sense === f.sense));
+      // where the focus was, to give it back on close (a mark's proxy, a link, the page)
+      if (!this.isOpen()) this.returnFocus = deepActive();
       const question = root.querySelector(".question");
       question.textContent = f.question || this.clearNote(f);
       this.fillWhy(f);
       root.querySelector(".col.product").classList.toggle("current", f.sense === "product");
       root.querySelector(".col.si").classList.toggle("current", f.sense === "superintelligence");
       root.querySelector(".copy").hidden = !f.question;
+      this.fillRewrites(item);
       this.status.textContent = "";
       this.card.classList.toggle("dark", this.dark);
       this.card.hidden = false;
       this.place(item);
       if (keyboard) {
         (f.question ? root.querySelector(".copy") : root.querySelector(".dismiss")).focus({ preventScroll: true });
-      } else {
+      } else if (focus) {
         this.card.focus({ preventScroll: true });
       }
+    }
+
+    // A draft's mark (item.rewrite set by drafts.js) offers the finding's rewrites; choosing one
+    // closes the card and hands it to item.rewrite(rewrite), which edits the draft.
+    fillRewrites(item) {
+      const box = this.root.querySelector(".rewrites");
+      const list = box.querySelector("ul");
+      list.textContent = "";
+      const rewrites = typeof item.rewrite === "function" && Array.isArray(item.finding.rewrites) ? item.finding.rewrites : [];
+      for (const rw of rewrites) {
+        if (!rw || typeof rw.text !== "string") continue;
+        const li = document.createElement("li");
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = `rewrite ${rw.sense === "superintelligence" ? "superintelligence" : "product"}`;
+        const sense = document.createElement("span");
+        sense.className = "sense";
+        sense.textContent = rw.sense === "superintelligence" ? "superintelligence" : "product";
+        button.append(rw.text, sense);
+        button.addEventListener("click", () => {
+          this.close(false);
+          item.rewrite(rw);
+        });
+        li.append(button);
+        list.append(li);
+      }
+      box.hidden = !list.childElementCount;
+    }
+
+    // "“aligned” in: … the model is aligned …", the word in bold.
+    fillQuote(item) {
+      const f = item.finding;
+      const q = this.root.querySelector(".quote");
+      q.textContent = "";
+      const sentence = item.sentence();
+      const at = sentence.indexOf(f.text);
+      const word = document.createElement("b");
+      word.textContent = f.text;
+      const label = document.createElement("span");
+      label.className = "sr";
+      label.textContent = `The word “${f.text}” in: `;
+      if (at >= 0) q.append(label, "“", sentence.slice(0, at), word, sentence.slice(at + f.text.length), "”");
+      else q.append(label, "“", sentence, "”");
+      this.root.querySelector(".kicker").setAttribute("aria-label",
+        `${this.root.querySelector(".kicker").textContent} “${f.text}”`);
     }
 
     fillWhy(f) {
@@ -219,6 +392,7 @@
       why.textContent = "";
       const b = document.createElement("b");
       b.textContent = this.handlers.describeRule(f.rule);
+      this.root.querySelector(".rule-off").textContent = `Turn off the rule ‘${b.textContent}’`;
       why.append("Flagged by ", b);
       if (f.explanation) why.append(" · " + f.explanation);
       // at most two lines in the card; the whole explanation on hover
@@ -255,16 +429,25 @@
       this.card.hidden = true;
       const item = this.item;
       this.item = null;
-      if (restoreFocus && this.focusItem && this.focusItem === item) {
+      const back = this.returnFocus;
+      this.returnFocus = null;
+      if (restoreFocus && this.focusItem && this.focusItem === item && back === this.proxy) {
+        this.focusing = true;
         this.proxy.focus({ preventScroll: true });
+        this.focusing = false;
       } else {
         this.proxy.classList.remove("on");
+        // Esc or × gives the focus back where it was before the card opened
+        if (restoreFocus && back && back !== this.proxy && back.isConnected && typeof back.focus === "function") {
+          back.focus({ preventScroll: true });
+        }
       }
       this.handlers.onClose(item);
     }
 
     // Put the keyboard focus target over a highlight and focus it.
-    focusOn(item) {
+    // position: [n, of] for the screen reader's label.
+    focusOn(item, position) {
       this.ensure();
       this.focusItem = item;
       const rects = item.range.getClientRects();
@@ -274,9 +457,33 @@
       p.style.left = `${Math.round(r.left + window.scrollX)}px`;
       p.style.width = `${Math.ceil(r.width)}px`;
       p.style.height = `${Math.ceil(r.height)}px`;
-      p.setAttribute("aria-label", `“${item.finding.text}”: ${item.finding.sense} use. Press Enter for the question.`);
+      const where = position ? `Alignment Lens mark ${position[0]} of ${position[1]}: ` : "";
+      p.setAttribute("aria-label", `${where}“${item.finding.text}”, ${item.finding.sense} use, in: ${item.sentence()} ` +
+        "Press Enter for the question; Tab for the next mark.");
       p.classList.add("on");
+      this.focusing = true;
       p.focus({ preventScroll: true });
+      this.focusing = false;
+    }
+
+    // Keep the proxy a Tab stop (over the first mark, invisible) while there are marks.
+    setTabTarget(item) {
+      if (!item) {
+        if (this.proxy) this.proxy.classList.remove("tab");
+        return;
+      }
+      this.ensure();
+      const p = this.proxy;
+      if (this.root.activeElement !== p) {
+        const rects = item.range.getClientRects();
+        const r = rects.length ? rects[0] : item.range.getBoundingClientRect();
+        p.style.top = `${Math.round(r.top + window.scrollY)}px`;
+        p.style.left = `${Math.round(r.left + window.scrollX)}px`;
+        p.style.width = `${Math.ceil(r.width)}px`;
+        p.style.height = `${Math.ceil(r.height)}px`;
+        p.setAttribute("aria-label", "Alignment Lens marks: press Tab or Enter to go to the first");
+      }
+      p.classList.add("tab");
     }
 
     async copy() {
@@ -290,7 +497,7 @@
 
     trapTab(e) {
       if (e.key !== "Tab") return;
-      const buttons = [...this.root.querySelectorAll(".card button")].filter((b) => !b.hidden);
+      const buttons = [...this.root.querySelectorAll(".card button")].filter((b) => !b.hidden && b.getClientRects().length);
       if (!buttons.length) return;
       const first = buttons[0];
       const last = buttons[buttons.length - 1];

@@ -1,5 +1,6 @@
 // A click on a mark opens its card; a click anywhere else closes it. Selecting text and
-// following links keep working as on any page.
+// following links keep working as on any page: a mark inside a link opens with Alt-click (or its
+// hover hint, hover.js), a plain click follows the link.
 (function () {
   "use strict";
   const NS = (globalThis.AlignLens = globalThis.AlignLens || {});
@@ -39,7 +40,11 @@
       if (selection && !selection.isCollapsed && String(selection).trim()) return; // selecting text
       const item = this.page.items.length ? this.hl.hitTest(event.clientX, event.clientY) : null;
       const inLink = event.target && event.target.closest && event.target.closest("a[href]");
-      if (item && !inLink) {
+      if (item && inLink && event.altKey) {
+        event.preventDefault(); // Alt-click would otherwise download the link
+        event.stopPropagation();
+        this.open(item, false);
+      } else if (item && !inLink) {
         this.open(item, false);
       } else if (this.ui.isOpen()) {
         this.ui.close(false);

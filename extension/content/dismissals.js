@@ -1,5 +1,6 @@
 // The user's "not this one": a use dismissed on this page (kept per page in storage.local), or a
-// whole rule turned off from the card (kept in the settings).
+// whole rule turned off from the card (kept in the settings). Both can be undone: from the
+// notice the card leaves (notice.js) and from the options page, which lists them.
 (function () {
   "use strict";
   const NS = (globalThis.AlignLens = globalThis.AlignLens || {});
@@ -9,16 +10,20 @@
   // The page a dismissal belongs to: its address without the #fragment.
   const pageKey = () => location.origin + location.pathname + location.search;
 
+  // Stored under `dismissed:<page>`: a list of entries {key, word, sentence, rule, title, at}
+  // (the options page shows the word and its sentence); a bare key string is an older entry.
+  const entryKey = (e) => (typeof e === "string" ? e : e && typeof e.key === "string" ? e.key : null);
+
   class Dismissals {
     // onChange(): the set changed (here or in another tab of the same page)
     constructor(onChange) {
       this.onChange = onChange;
+      this.entries = [];
       this.keys = new Set();
       chrome.storage.onChanged.addListener((changes, area) => {
         const key = this.storageKey();
         if (area !== "local" || !changes[key]) return;
-        const v = changes[key].newValue;
-        this.keys = new Set(Array.isArray(v) ? v : []);
+        this.set(changes[key].newValue);
         this.onChange();
       });
     }
@@ -27,14 +32,19 @@
       return `dismissed:${pageKey()}`;
     }
 
+    set(value) {
+      this.entries = (Array.isArray(value) ? value : []).filter((e) => entryKey(e) !== null);
+      this.keys = new Set(this.entries.map(entryKey));
+    }
+
     // The dismissals of the page now showing (call again after client-side navigation).
     async load() {
       try {
         const key = this.storageKey();
         const got = await chrome.storage.local.get(key);
-        this.keys = new Set(Array.isArray(got[key]) ? got[key] : []);
+        this.set(got[key]);
       } catch (_) {
-        this.keys = new Set();
+        this.set([]);
       }
     }
 
@@ -51,12 +61,31 @@
       return this.keys.has(useKey);
     }
 
+    async save() {
+      const key = this.storageKey();
+      try {
+        if (this.entries.length) await chrome.storage.local.set({ [key]: this.entries });
+        else await chrome.storage.local.remove(key);
+      } catch (_) { /* still applied for this visit */ }
+    }
+
     async dismiss(item) {
+      if (this.keys.has(item.key)) return;
+      this.entries.push({
+        key: item.key, word: item.finding.text, sentence: item.sentence(), rule: item.finding.rule,
+        title: document.title.slice(0, 200), at: Date.now(),
+      });
       this.keys.add(item.key);
       this.onChange();
-      try {
-        await chrome.storage.local.set({ [this.storageKey()]: [...this.keys] });
-      } catch (_) { /* still dismissed for this visit */ }
+      await this.save();
+    }
+
+    // Undo a dismissal (the notice's Undo); the use shows again at once.
+    async restore(useKey) {
+      if (!this.keys.has(useKey)) return;
+      this.set(this.entries.filter((e) => entryKey(e) !== useKey));
+      this.onChange();
+      await this.save();
     }
   }
 
@@ -69,5 +98,14 @@
     } catch (_) { /* shown already; the storage event would have re-rendered anyway */ }
   }
 
-  NS.dismissals = { Dismissals, turnOffRule, pageKey };
+  // Undo of the above: the rule's marks come back at once from the answers already here.
+  async function turnOnRule(current, ruleId, apply) {
+    const without = (list) => list.filter((id) => id !== ruleId);
+    apply(S.normalize(Object.assign({}, current, { disabledRules: without(current.disabledRules) })));
+    try {
+      await S.update((cur) => ({ disabledRules: without(cur.disabledRules) }));
+    } catch (_) { /* shown already */ }
+  }
+
+  NS.dismissals = { Dismissals, turnOffRule, turnOnRule, pageKey, entryKey };
 })();

@@ -52,7 +52,10 @@
   }
 
   class Highlighter {
-    constructor() {
+    // names: the highlight names to use ({ambiguous, clear, active}); the reading marks' by default
+    // (the draft checker has its own, see drafts.js).
+    constructor(names) {
+      this.names = Object.assign({}, NAMES, names);
       this.items = [];          // shown items in document order: {range, sense, clear, ...}
       this.byNode = new Map();  // text node -> items of its block (for hit-testing)
       this.active = null;
@@ -63,9 +66,14 @@
       if (!supported()) return;
       const ambiguous = new Highlight();
       const clear = new Highlight();
+      // the clear marks again, by side: these two paint them (dashed product, double
+      // superintelligence); `clear` holds them all and paints nothing (highlight.css)
+      const product = new Highlight();
+      const superintelligence = new Highlight();
       const byNode = new Map();
       for (const item of items) {
         (item.clear ? clear : ambiguous).add(item.range);
+        if (item.clear) (item.finding && item.finding.sense === "superintelligence" ? superintelligence : product).add(item.range);
         for (const seg of item.block.segs) {
           let list = byNode.get(seg.node);
           if (!list) byNode.set(seg.node, (list = []));
@@ -74,8 +82,10 @@
       }
       ambiguous.priority = 1;
       clear.priority = 0;
-      CSS.highlights.set(NAMES.ambiguous, ambiguous);
-      CSS.highlights.set(NAMES.clear, clear);
+      CSS.highlights.set(this.names.ambiguous, ambiguous);
+      CSS.highlights.set(this.names.clear, clear);
+      CSS.highlights.set(`${this.names.clear}-product`, product);
+      CSS.highlights.set(`${this.names.clear}-superintelligence`, superintelligence);
       this.items = items;
       this.byNode = byNode;
       if (this.active && !items.includes(this.active)) this.setActive(null);
@@ -92,9 +102,9 @@
       if (item) {
         const h = new Highlight(item.range);
         h.priority = 2;
-        CSS.highlights.set(NAMES.active, h);
+        CSS.highlights.set(this.names.active, h);
       } else {
-        CSS.highlights.delete(NAMES.active);
+        CSS.highlights.delete(this.names.active);
       }
     }
 

@@ -1,5 +1,6 @@
 // Moving between marks without a mouse: next / previous (the manifest's commands, sent by the
-// worker), reveal one from the popup's list, Escape to close the card.
+// worker), Tab into the marks and Tab / Shift+Tab along them (the card's proxy), reveal one from
+// the popup's list, Escape to close the card.
 (function () {
   "use strict";
   const NS = (globalThis.AlignLens = globalThis.AlignLens || {});
@@ -10,7 +11,9 @@
       this.page = page;
       this.ui = ui;
       this.hl = hl;
+      this.shiftTab = false;
       this.onKeyDown = (event) => {
+        if (event.key === "Tab") this.shiftTab = event.shiftKey; // which way the focus came in
         if (event.key === "Escape" && this.ui.isOpen()) {
           event.stopPropagation();
           this.ui.close(true);
@@ -45,8 +48,26 @@
       this.ui.close(false);
       this.scrollToItem(item);
       this.hl.setActive(item);
-      this.ui.focusOn(item);
+      this.ui.focusOn(item, [i + 1, n]);
       return item;
+    }
+
+    // The focus came to the proxy from the page: Tab goes to the first mark, Shift+Tab (coming
+    // back from past the page's end) to the last.
+    enter() {
+      const n = this.page.items.length;
+      if (!n) return null;
+      return this.moveTo(this.shiftTab ? n - 1 : 0);
+    }
+
+    // Tab / Shift+Tab on a mark: the next / previous one, or false at either end (the focus
+    // then leaves the marks as usual).
+    walk(direction) {
+      const n = this.page.items.length;
+      const i = this.page.focusIndex + direction;
+      if (!n || i < 0 || i >= n) return false;
+      this.moveTo(i);
+      return true;
     }
 
     // direction: 1 next, -1 previous.

@@ -23,11 +23,39 @@
   const hl = new L.highlight.Highlighter();
   const ui = new L.card.PageUI({
     describeRule: (id) => titles.describe(id),
-    onDismiss: (item) => dismissals.dismiss(item),
-    onDisableRule: (item) => L.dismissals.turnOffRule(page.settings, item.finding.rule, (next) => lifecycle.applySettings(next)),
+    // Dismiss and Turn off leave a notice with Undo (notice.js)
+    onDismiss: (item, how) => {
+      dismissals.dismiss(item);
+      notice.show(`Dismissed “${item.finding.text}” on this page.`, async (undo) => {
+        await dismissals.restore(item.key);
+        refocus(item.key, undo.keyboard);
+      }, how);
+    },
+    onDisableRule: (item, how) => {
+      const rule = item.finding.rule;
+      const marks = page.items.filter((it) => it.finding.rule === rule).length;
+      L.dismissals.turnOffRule(page.settings, rule, (next) => lifecycle.applySettings(next));
+      notice.show(`Turned off the rule ‘${titles.describe(rule)}’ (${marks} mark${marks === 1 ? "" : "s"} here). ` +
+        "Options lists it.", async (undo) => {
+        await L.dismissals.turnOnRule(page.settings, rule, (next) => lifecycle.applySettings(next));
+        refocus(item.key, undo.keyboard);
+      }, how);
+    },
+    onReport: (item, sense) => reports.add(item, sense, L.dismissals.pageKey()),
+    onProxyEnter: () => keyboard.enter(),
+    onProxyTab: (direction) => keyboard.walk(direction),
     onClose: () => hl.setActive(null),
   });
   const theme = new L.theme.Theme(ui, status);
+  const notice = new L.notice.Notice(ui);
+  const reports = new L.reports.Reports((text) => scanner.findings(text) || []);
+
+  // After an Undo: the marks are back once rendered; a keyboard user is put on the one restored.
+  async function refocus(key, keyboardUsed) {
+    await renderer.render();
+    const i = page.items.findIndex((it) => it.key === key);
+    if (keyboardUsed && i >= 0) keyboard.moveTo(i);
+  }
   const dismissals = new L.dismissals.Dismissals(() => { if (page.active) renderer.render(); });
   const skip = L.extract.skipSelector(L.sites.skipSelectors(location.hostname));
 
@@ -50,6 +78,7 @@
     page, scanner, dismissals, hl, ui,
     onShown: (counts) => {
       theme.ensure();
+      ui.setTabTarget(page.items[0] || null);
       status.reportCount(counts.ambiguous);
       status.reportSkipped(scanner.skippedSummary().reduce((n, row) => n + row.count, 0));
     },
@@ -57,9 +86,10 @@
 
   const keyboard = new L.keyboard.KeyboardNav({ page, ui, hl });
   const clicks = new L.clicks.ClickOpener({ page, ui, hl, theme, titles });
+  const hover = new L.hover.HoverHint({ page, hl, ui, open: (item) => clicks.open(item, false) });
   const watcher = new L.watch.Watcher((info) => lifecycle.onPageChange(info));
   const lifecycle = new L.lifecycle.Lifecycle({
-    page, scanner, renderer, watcher, listeners: [clicks, keyboard], dismissals, status, ui,
+    page, scanner, renderer, watcher, listeners: [clicks, keyboard, hover], dismissals, status, ui,
     supported: L.highlight.supported,
   });
 
@@ -92,5 +122,5 @@
   lifecycle.start();
 
   // Test hook in the isolated world only (page scripts cannot see it).
-  globalThis.__alignLens = { page, scanner, keyboard, describeState, ui, hl };
+  globalThis.__alignLens = { page, scanner, keyboard, describeState, ui, hl, notice, hover, reports };
 })();

@@ -30,7 +30,12 @@ def test_click_opens_card_with_question(browser, page):
     rules = {r["id"]: r for r in browser.api.get("/api/v1/rules")["rules"]}
     assert rules[expected["rule"]]["title"] in card["why"]
     assert "Product alignment" in card["product"] and "Superintelligence alignment" in card["superintelligence"]
-    assert card["buttons"] == ["Copy question", "Dismiss", "Turn off this rule"]
+    assert card["buttons"] == ["Copy question", "Dismiss"]
+    # the secondary actions are text links apart from the buttons, and Turn off names its rule
+    more = page.evaluate("() => [...document.querySelector('align-lens-ui').shadowRoot"
+                         ".querySelectorAll('.card .more button')].map(b => b.textContent)")
+    title = rules[expected["rule"]]["title"]
+    assert more == ["Report a wrong mark…", f"Turn off the rule ‘{title}’"]
     # the active highlight marks the use the card is about
     assert page.evaluate("CSS.highlights.get('align-active').size") == 1
 
