@@ -1,10 +1,14 @@
 """The repo root is a loadable unpacked extension, and the pure JS logic passes `node --test`."""
 import json
+import os
 import re
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
 import time
+import zipfile
 
 import pytest
 
@@ -74,9 +78,9 @@ def test_added_site_runs_the_manifests_content_scripts(browser, page):
     assert page.console_errors == []
 
 
-def test_chrome_load_unpacked_accepts_repo_root(pw):
-    """Load the root the way "Load unpacked" does (CDP Extensions.loadUnpacked runs the same
-    installer checks) and read Chrome's own list of manifest warnings (developer mode)."""
+def load_unpacked_in_chrome(pw, path):
+    """Load `path` the way "Load unpacked" does (CDP Extensions.loadUnpacked runs the same
+    installer checks) and return Chrome's own account of it (developer mode)."""
     port = free_port()
     profile = tempfile.mkdtemp(prefix="align-lens-load-")
     proc = subprocess.Popen(
@@ -95,18 +99,70 @@ def test_chrome_load_unpacked_accepts_repo_root(pw):
                     raise
                 time.sleep(0.2)
         cdp = browser.new_browser_cdp_session()
-        ext_id = cdp.send("Extensions.loadUnpacked", {"path": str(REPO)})["id"]
+        ext_id = cdp.send("Extensions.loadUnpacked", {"path": str(path)})["id"]
         page = browser.contexts[0].new_page()
         page.goto("chrome://extensions")
         page.evaluate("() => new Promise(r => chrome.developerPrivate.updateProfileConfiguration({inDeveloperMode: true}, r))")
         info = page.evaluate("id => new Promise(r => chrome.developerPrivate.getExtensionInfo(id, r))", ext_id)
-        assert info["name"] == "Alignment Lens"
-        assert info["installWarnings"] == []
-        messages = {e["message"] for e in info["manifestErrors"]}
-        assert messages <= KNOWN_CHROME_MESSAGES, messages
-        assert info["runtimeErrors"] == []
         browser.close()
+        return info
     finally:
         proc.terminate()
         proc.wait(10)
         shutil.rmtree(profile, ignore_errors=True)
+
+
+def test_chrome_load_unpacked_accepts_repo_root(pw):
+    info = load_unpacked_in_chrome(pw, REPO)
+    assert info["name"] == "Alignment Lens"
+    assert info["installWarnings"] == []
+    messages = {e["message"] for e in info["manifestErrors"]}
+    assert messages <= KNOWN_CHROME_MESSAGES, messages
+    assert info["runtimeErrors"] == []
+
+
+@pytest.fixture(scope="module")
+def packages(tmp_path_factory):
+    """`python -m tools.package` into a temporary dist/, each package unpacked beside it."""
+    out = tmp_path_factory.mktemp("dist")
+    result = subprocess.run([sys.executable, "-m", "tools.package", "--out", str(out)], cwd=REPO,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    unpacked = {}
+    for browser, pattern in (("chrome", "*.zip"), ("firefox", "*.xpi")):
+        target = out / f"{browser}-unpacked"
+        with zipfile.ZipFile(next(out.glob(pattern))) as archive:
+            archive.extractall(target)
+        unpacked[browser] = target
+    return unpacked
+
+
+def test_chrome_loads_the_chrome_package_without_any_warning(pw, packages):
+    """The zip, unpacked, loads enabled with no manifest message at all (its manifest has no
+    background.scripts) and no runtime error."""
+    info = load_unpacked_in_chrome(pw, packages["chrome"])
+    assert info["name"] == "Alignment Lens" and info["version"] == manifest()["version"]
+    assert info["state"] == "ENABLED"
+    assert info["installWarnings"] == [] and info["manifestErrors"] == [] and info["runtimeErrors"] == []
+    assert referenced_files(manifest()) - {*manifest()["background"]["scripts"]} <= \
+        {p.relative_to(packages["chrome"]).as_posix() for p in packages["chrome"].rglob("*") if p.is_file()}
+
+
+def test_firefox_runs_the_firefox_package(packages):
+    """The .xpi's contents as Firefox ESR's temporary add-on, through the whole Firefox run of
+    tests/firefox (marks on a LessWrong post, the card, the options, server off and on)."""
+    node = shutil.which("node")
+    assert node and (REPO / "tests" / "firefox" / "node_modules" / "puppeteer-core").is_dir(), \
+        "node and puppeteer-core are needed: bash tests/run.sh installs them"
+    env = dict(os.environ, ALIGN_LENS_PYTHON=sys.executable, ALIGN_LENS_EXTENSION_DIR=str(packages["firefox"]))
+    proc = subprocess.Popen([node, "--test", str(REPO / "tests" / "firefox")], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        output, _ = proc.communicate(timeout=180)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        output, _ = proc.communicate()
+        raise AssertionError(f"the Firefox run did not finish within 180 s:\n{output[-8000:]}")
+    counts = {k: int(v) for k, v in re.findall(r"^# (tests|pass|fail|skipped|todo) (\d+)$", output, re.M)}
+    assert proc.returncode == 0 and counts.get("tests", 0) >= 4 and counts.get("pass") == counts["tests"], output[-8000:]
+    assert counts.get("skipped") == 0 and counts.get("todo") == 0, output[-8000:]
