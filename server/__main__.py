@@ -58,9 +58,11 @@ def check(args) -> int:
     for failure in failures:
         print("FAIL", failure)
     print(f"{total - len(failures)} of {total} rule examples hold ({len(engine.rules)} rules)")
-    from .rules import unused_lexicons
+    from .rules import dead_words, unused_lexicons
     for name in unused_lexicons():
         print(f"WARNING: lexicon {name!r} in lexicons.json is used by no rule")
+    for problem in dead_words():
+        print(f"WARNING: {problem}: it can never match; write the tokens it becomes, or delete it")
     return 1 if failures else 0
 
 
@@ -82,6 +84,11 @@ def bench(args) -> int:
 def service(args) -> int:
     from .service import main as service_main
     return service_main(args.action, port=args.port, host=args.host)
+
+
+def lint(args) -> int:
+    from .lint import main as lint_main
+    return lint_main(args)
 
 
 def main(argv=None) -> int:
@@ -114,9 +121,13 @@ def main(argv=None) -> int:
     sv.add_argument("action", choices=["install", "uninstall", "status", "run"],
                     help="install (and start), uninstall, status; run is what the Windows task runs")
     sv.add_argument("--port", type=int, default=argparse.SUPPRESS, help="port the service listens on")
+    from .lint import add_arguments as lint_arguments
+    lint_arguments(commands.add_parser(
+        "lint", help="check Markdown, HTML or plain-text drafts for ambiguous uses (no server needed)",
+        description="Exit 0: nothing ambiguous; 1: something ambiguous; 2: a usage or read error."))
     args = parser.parse_args(argv)
     handlers = {None: serve, "serve": serve, "check": check, "evaluate": evaluate, "explain": explain,
-                "bench": bench, "service": service}
+                "bench": bench, "service": service, "lint": lint}
     return handlers[args.command](args)
 
 

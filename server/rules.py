@@ -175,6 +175,55 @@ def lexicon_references(directory: Path = RULES_DIR) -> set[str]:
     return found
 
 
+# A pattern word is compared with one token; these are the places a tokenizer keeps a word
+# whole: on its own, between spaces, or as the end of a word ("n't" of "don't", "'s" of "ai's").
+TOKEN_CONTEXTS = ("{}", "x {} x", "do{}", "ai{}", "ais{}")
+
+
+def is_token(word: str, key: str, tokenize) -> bool:
+    """Whether some token can equal word under key (LOWER compares with the lowercased token)."""
+    if key == "LOWER" and word != word.lower():
+        return False
+    return any(word in tokenize(context.format(word)) for context in TOKEN_CONTEXTS)
+
+
+def pattern_words(pattern, where: str, key: str | None = None):
+    """(where, key, word) for every literal word of a token pattern (lexicon references excluded)."""
+    if isinstance(pattern, dict):
+        for k, v in pattern.items():
+            yield from pattern_words(v, where, k if k in ("ORTH", "TEXT", "LOWER") else key)
+    elif isinstance(pattern, list):
+        for i, item in enumerate(pattern):
+            yield from pattern_words(item, f"{where}/{i}" if not isinstance(item, str) else where, key)
+    elif isinstance(pattern, str) and key and not pattern.startswith("$"):
+        yield where, key, pattern
+
+
+def dead_words(directory: Path = RULES_DIR, lexicons: dict | None = None) -> list[str]:
+    """Words in rule patterns or lexicons that can never match, because the tokenizer
+    (engine.blank_english) splits them: "fine-tuning" is "fine" "-" "tuning", "isn't" is "is"
+    "n't", "today's" is "today" "'s". Each as "where: 'word' is never one token (...)"."""
+    from .engine import blank_english  # engine imports this module
+
+    nlp = blank_english()
+    seen = {}
+
+    def tokenize(text):
+        if text not in seen:
+            seen[text] = [t.text for t in nlp.make_doc(text)]
+        return seen[text]
+
+    lexicons = load_lexicons() if lexicons is None else lexicons
+    found = [(f"lexicons.json: {name}", "LOWER", word) for name, words in lexicons.items() for word in words]
+    for path in sorted(directory.glob("*.json")):
+        data = load_json(path)
+        for part in ("patterns", "exceptions"):
+            found.extend(pattern_words(data.get(part, []), f"{path.name}: {part}"))
+    return [f"{where}: {word!r} is never one token (the tokenizer makes {' '.join(map(repr, tokenize(word)))}"
+            + (", and LOWER is lowercase" if key == "LOWER" and word != word.lower() else "") + ")"
+            for where, key, word in found if not is_token(word, key, tokenize)]
+
+
 def unused_lexicons(directory: Path = RULES_DIR, lexicons: dict | None = None) -> list[str]:
     """Lexicons no rule uses: dead words a reader would take for live ones."""
     lexicons = load_lexicons() if lexicons is None else lexicons

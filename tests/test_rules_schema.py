@@ -3,7 +3,8 @@ import json
 
 import pytest
 
-from server.rules import RULES_DIR, SCHEMA, RuleError, load_questions, load_rules, schema_errors, unused_lexicons
+from server.rules import (RULES_DIR, SCHEMA, RuleError, dead_words, load_questions, load_rules,
+                          schema_errors, unused_lexicons)
 
 GOOD = {
     "id": "demo-rule", "title": "Demo", "description": "A demo.", "sense": "ambiguous", "question": "other",
@@ -27,6 +28,24 @@ def test_every_shipped_rule_file_names_and_follows_the_schema():
 
 def test_no_lexicon_is_left_unused():
     assert unused_lexicons() == []
+
+
+def test_no_shipped_pattern_or_lexicon_word_is_split_by_the_tokenizer():
+    assert dead_words() == []
+
+
+def test_words_the_tokenizer_splits_are_reported_with_their_place(tmp_path):
+    rule = {**GOOD, "patterns": [[{"LOWER": {"IN": ["fine-tuning", "n't", "'s", "alignment", "Alignment"]}}],
+                                 [{"LOWER": "is"}, {"LOWER": "isn't"}]],
+            "exceptions": [[{"ORTH": "today's"}]]}
+    problems = dead_words(write(tmp_path, rule), lexicons={"mine": ["ai's", "ai"]})
+    assert [p.split(": '")[0].split(': "')[0] for p in problems] == [
+        "lexicons.json: mine", "demo-rule.json: patterns/0/0", "demo-rule.json: patterns/0/0",
+        "demo-rule.json: patterns/1/1", "demo-rule.json: exceptions/0/0"]
+    joined = "\n".join(problems)
+    for word in ("ai's", "fine-tuning", "Alignment", "isn't", "today's"):
+        assert repr(word) in joined
+    assert "'fine' '-' 'tuning'" in joined and "LOWER is lowercase" in joined
 
 
 def test_schema_questions_are_the_questions_file():
