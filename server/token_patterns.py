@@ -246,6 +246,12 @@ class TokenPattern:
         while start > low and accepts(masks[start - 1]):
             start -= 1
         low = start
+        if self.min_length > 1:  # nor end after one: the run of accepted tokens must hold a match
+            stop, length = i + 1, len(masks)
+            while stop < length and stop - low < self.min_length and accepts(masks[stop]):
+                stop += 1
+            if stop - low < self.min_length:
+                return None
         # Forward from `low`, each live state keeps the earliest start that reaches it: for a
         # given end, the earliest start is the longest match.
         atoms, closures, accept = self.atoms, self.closures, self.accept
