@@ -133,3 +133,63 @@ def test_long_runs_agree_with_spacy_past_the_forward_slack(pattern):
         assert ours == reachable, pattern
         assert compiled.matches_anywhere(features) == bool(expected)
     assert max(expected.values()) > token_patterns.FORWARD_SLACK  # the backward pass really decided some
+
+
+# ---- the production window over the project's labelled sentences -----------------------------------
+def labelled_texts():
+    import json
+    from pathlib import Path
+    texts = []
+    for path in sorted((Path(__file__).resolve().parent / "data").glob("*.jsonl")):
+        texts += [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return texts
+
+
+def test_engine_windows_over_every_labelled_text_agree_with_spacy(engine):
+    """Every labelled text in tests/data, tokenised and featured by the engine itself (its kept
+    per-word check bits), read as production reads it: the clauses.REACH window around each align
+    word. In each window, every rule pattern's longest match covering the word (starting at most
+    pattern_index.WINDOW tokens before it: what phrase rules and exceptions ask) and whether it
+    matches anywhere in the word's clause window (what sentence rules ask) equal spaCy's Matcher
+    on the same tokens."""
+    from server import clauses
+    from server.engine import Run
+    from server.pattern_index import WINDOW
+    units = engine.patterns.units
+    matcher = Matcher(NLP.vocab)
+    for n, unit in enumerate(units):
+        matcher.add(str(n), [unit_pattern(unit)])
+    texts = labelled_texts()
+    windows = 0
+    for text in texts:
+        for sentence in engine.parse(text, Run()):
+            features = sentence.features
+            starts = clauses.clause_starts([f[1] for f in features])
+            for i in sentence.align_tokens:
+                lo, hi = max(0, i - clauses.REACH), min(len(features), i + clauses.REACH + 1)
+                window, at = features.window(lo, hi), i - lo
+                words = [f[0] for f in window]
+                c_lo, c_hi = clauses.clause_window(starts, len(features), i)
+                covering = {}
+                for key, start, end in matcher(Doc(NLP.vocab, words=words)):
+                    n = int(NLP.vocab.strings[key])
+                    if start <= at < end and start >= at - WINDOW:
+                        covering[n] = max(covering.get(n, 0), end - start)
+                clause_doc = Doc(NLP.vocab, words=words[c_lo - lo:c_hi - lo])
+                in_clause = {int(NLP.vocab.strings[key]) for key, _, _ in matcher(clause_doc)}
+                for n, unit in enumerate(units):
+                    ours = unit.pattern.longest_covering(window, at, WINDOW)
+                    assert ours == covering.get(n), (unit.rule, text)
+                    assert unit.pattern.matches_anywhere(window, c_lo - lo, c_hi - lo) == (n in in_clause), (unit.rule, text)
+                windows += 1
+    assert windows >= len(texts)  # every text has at least one align word
+
+
+def unit_pattern(unit):
+    """The spaCy pattern a PatternIndex unit was compiled from."""
+    for rule in RULES:
+        if rule.id == unit.rule:
+            for pattern in (rule.exceptions if unit.is_exception else rule.patterns):
+                if TokenPattern.compile(pattern).atoms == unit.pattern.atoms:
+                    return pattern
+    raise AssertionError(unit.rule)
