@@ -240,8 +240,10 @@ def systemd_status(name: str = NAME) -> Outcome:
         enabled = systemctl("is-enabled", unit)
         lines.append(f"start at login: {(enabled.stdout.strip() or 'no') if enabled else 'unknown'}")
         active = systemctl("is-active", unit)
-        state = active.stdout.strip() if active is not None and active.stdout.strip() else said(active)
-        lines.append(f"service manager says: {state}")
+        if active is not None and active.stdout.strip():
+            lines.append(f"service manager says: {active.stdout.strip()}")
+        else:
+            lines.append(f"service manager: no systemd user manager answers ({said(active)})")
     return status_tail(lines, port, paths["log"], installed)
 
 
