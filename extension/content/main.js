@@ -44,7 +44,10 @@
     onReport: (item, sense) => reports.add(item, sense, L.dismissals.pageKey()),
     onProxyEnter: () => keyboard.enter(),
     onProxyTab: (direction) => keyboard.walk(direction),
-    onClose: () => hl.setActive(null),
+    onClose: (item) => {
+      hl.setActive(null);
+      drafts.cardClosed(item);
+    },
   });
   const theme = new L.theme.Theme(ui, status);
   const notice = new L.notice.Notice(ui);
@@ -56,7 +59,10 @@
     const i = page.items.findIndex((it) => it.key === key);
     if (keyboardUsed && i >= 0) keyboard.moveTo(i);
   }
-  const dismissals = new L.dismissals.Dismissals(() => { if (page.active) renderer.render(); });
+  const dismissals = new L.dismissals.Dismissals(() => {
+    if (page.active) renderer.render();
+    drafts.render();
+  });
   const skip = L.extract.skipSelector(L.sites.skipSelectors(location.hostname));
 
   const scanner = new L.scan.Scanner({
@@ -119,8 +125,14 @@
     serverUp: () => scanner.wake(),
   });
 
+  // The user's own drafts in the page's editors: a checker of its own (Options: "Check my drafts").
+  const drafts = new L.drafts.DraftChecker({
+    ui, theme, dismissals, skip, editors: L.sites.editorSelectors(location.hostname), send: L.messages.send,
+  });
+
   lifecycle.start();
+  drafts.start();
 
   // Test hook in the isolated world only (page scripts cannot see it).
-  globalThis.__alignLens = { page, scanner, keyboard, describeState, ui, hl, notice, hover, reports };
+  globalThis.__alignLens = { page, scanner, keyboard, describeState, ui, hl, drafts, notice, hover, reports };
 })();

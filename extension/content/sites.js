@@ -10,12 +10,15 @@
       name: "ForumMagnum (LessWrong, Alignment Forum, EA Forum)",
       hosts: /(?:^|\.)(?:lesswrong\.com|alignmentforum\.org|forum\.effectivealtruism\.org)$/,
       skip: [".spoilers", ".spoiler", ".spoiler-v2", ".ck-editor__editable", ".LexicalContentEditable-root"],
+      // the draft checker (drafts.js): rich editors' editable roots, and Markdown users' textareas
+      editors: { rich: [".ck-editor__editable", ".LexicalContentEditable-root[contenteditable]"], plain: ["form textarea"] },
     },
     {
       name: "GreaterWrong",
       hosts: /(?:^|\.)greaterwrong\.com$/,
       // it shows LessWrong's own post HTML, spoiler classes included; its editor is a <textarea>
       skip: [".spoilers", ".spoiler", ".spoiler-v2"],
+      editors: { rich: [], plain: ["form textarea"] },
     },
   ];
 
@@ -31,6 +34,16 @@
     return [...new Set(PLATFORMS.flatMap((p) => p.skip))];
   }
 
-  NS.sites = { PLATFORMS, platformFor, skipSelectors };
+  // The draft checker's editors on this host: {rich: [selectors of contenteditable roots], plain:
+  // [selectors of textareas]}; an unknown host gets every platform's. (Generic contenteditable
+  // roots and textareas in forms are found on every site: see drafts.js.)
+  function editorSelectors(host) {
+    const platform = platformFor(host);
+    const list = platform ? [platform] : PLATFORMS;
+    const uniq = (key) => [...new Set(list.flatMap((p) => (p.editors && p.editors[key]) || []))];
+    return { rich: uniq("rich"), plain: uniq("plain") };
+  }
+
+  NS.sites = { PLATFORMS, platformFor, skipSelectors, editorSelectors };
   if (typeof module !== "undefined" && module.exports) module.exports = NS.sites;
 })(typeof globalThis !== "undefined" ? globalThis : this);

@@ -26,3 +26,13 @@ test("the editors of ForumMagnum are not skipped on GreaterWrong, whose editor i
   assert.ok(sites.skipSelectors("www.lesswrong.com").includes(".ck-editor__editable"));
   assert.ok(!sites.skipSelectors("www.greaterwrong.com").includes(".ck-editor__editable"));
 });
+
+test("editor selectors for the draft checker: each platform's own, every platform's on other hosts", () => {
+  const lw = sites.editorSelectors("www.lesswrong.com");
+  assert.ok(lw.rich.includes(".ck-editor__editable"));
+  assert.ok(lw.plain.includes("form textarea"));
+  assert.deepEqual(sites.editorSelectors("www.greaterwrong.com").rich, []);
+  const other = sites.editorSelectors("127.0.0.1");
+  for (const p of sites.PLATFORMS) for (const sel of p.editors.rich) assert.ok(other.rich.includes(sel), sel);
+  assert.equal(new Set(other.plain).size, other.plain.length);
+});

@@ -1,0 +1,286 @@
+"""Drafts (issue 13, the browser half): the user's own writing in a REAL CKEditor 5 and in a
+Markdown <textarea> is checked while they type, after a pause; the card opened from a draft's
+mark offers the server's rewrites, and choosing one edits the draft through the editor's own
+input path, so Ctrl+Z brings the original back.
+
+Between the extension and the real server sits a pass-through proxy that records every analyze
+request (when, and which block texts), so the tests can count what typing sends."""
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from .lens_support import REPO, update_settings
+
+FIXTURE = "/drafts.html"
+ARTIFACTS = REPO / "tests" / ".artifacts"
+CKEDITOR_BUILD = REPO / "tests" / "fixtures" / "editors" / "node_modules" / "ckeditor5" / "dist" / "browser" / "ckeditor5.umd.js"
+
+FIRST = "We made progress on alignment this year with our AI models."
+SECOND = "The lab says alignment is solved for chatbots."
+
+
+class RecordingProxy:
+    """Forwards everything to the real API; keeps (time, [block texts]) of each analyze POST."""
+
+    def __init__(self, upstream: str):
+        self.upstream = upstream
+        self.requests: list[tuple[float, list[str]]] = []
+        self.lock = threading.Lock()
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                with urllib.request.urlopen(proxy.upstream + self.path, timeout=10) as r:
+                    self.reply(r.status, r.read())
+
+            def do_POST(self):
+                data = self.rfile.read(int(self.headers["Content-Length"]))
+                if self.path.endswith("/analyze"):
+                    body = json.loads(data)
+                    with proxy.lock:
+                        proxy.requests.append((time.monotonic(), [b["text"] for b in body.get("blocks", [])]))
+                req = urllib.request.Request(proxy.upstream + self.path, data=data,
+                                             headers={"Content-Type": "application/json"})
+                with urllib.request.urlopen(req, timeout=10) as r:
+                    self.reply(r.status, r.read())
+
+            def reply(self, status, data):
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except OSError:
+                    pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def since(self, t0: float):
+        with self.lock:
+            return [r for r in self.requests if r[0] >= t0]
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def proxy(browser):
+    p = RecordingProxy(browser.api.url)
+    update_settings(browser.sw, serverUrl=p.url)
+    yield p
+    p.stop()  # the page fixture puts serverUrl back
+
+
+def record(name: str, value) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / "drafts.json"
+    data = json.loads(path.read_text()) if path.exists() else {}
+    data[name] = value
+    path.write_text(json.dumps(data, indent=2))
+
+
+DRAFT_MARKS_JS = """() => {
+    const h = CSS.highlights.get('align-draft');
+    if (!h) return [];
+    return [...h].map(r => {
+        const host = r.startContainer.getRootNode().host;
+        const where = host ? host.localName : (r.startContainer.parentElement.closest('[contenteditable]') ? 'editor' : 'page');
+        return [where, r.toString()];
+    });
+}"""
+
+MARK_POINT_JS = """([where, text, nth]) => {
+    const h = CSS.highlights.get('align-draft');
+    const ranges = h ? [...h].filter(r => r.toString() === text &&
+        ((r.startContainer.getRootNode().host ? 'mirror' : 'editor') === where)) : [];
+    const r = ranges[nth || 0];
+    if (!r) return null;
+    const q = r.getClientRects()[0];
+    return {x: q.left + q.width / 2, y: q.top + q.height / 2, left: q.left, top: q.top, right: q.right, bottom: q.bottom};
+}"""
+
+REWRITES_JS = """() => {
+    const host = document.querySelector('align-lens-ui');
+    const card = host && host.shadowRoot.querySelector('.card');
+    if (!card || card.hidden) return null;
+    const box = card.querySelector('.rewrites');
+    return {hidden: box.hidden, buttons: [...box.querySelectorAll('button')].map(b => b.textContent)};
+}"""
+
+
+def wait_until(page, js, arg=None, timeout=10.0, interval=0.02):
+    """Poll a main-world expression until truthy; returns (value, seconds waited)."""
+    t0 = time.monotonic()
+    while True:
+        value = page.evaluate(js, arg)
+        if value:
+            return value, time.monotonic() - t0
+        if time.monotonic() - t0 > timeout:
+            raise AssertionError(f"timed out waiting for {js[:80]}")
+        time.sleep(interval)
+
+
+def open_fixture(browser, page):
+    assert CKEDITOR_BUILD.is_file(), "CKEditor 5 is installed by tests/run.sh (npm ci in tests/fixtures/editors)"
+    page.goto(browser.fixtures.url(FIXTURE))
+    page.wait_for_function("document.documentElement.dataset.editorReady === '1' || !!document.documentElement.dataset.editorError")
+    assert page.evaluate("document.documentElement.dataset.editorError || ''") == ""
+    page.wait_for_function("document.documentElement.dataset.alignLensStatus === 'ready'")
+
+
+def test_ckeditor_draft_marks_rewrite_and_undo(browser, page, proxy):
+    open_fixture(browser, page)
+    editable = page.locator(".ck-editor__editable")
+    editable.click()
+    page.keyboard.type(FIRST, delay=15)
+    typed = time.monotonic()
+    marks, _ = wait_until(page, DRAFT_MARKS_JS)
+    assert marks == [["editor", "alignment"]]
+    # checked after the pause, not while typing: no request before the last key
+    assert proxy.requests[0][0] >= typed - 0.05
+    # the reading scan leaves the editor alone
+    assert page.evaluate("() => [...(CSS.highlights.get('align-ambiguous') || [])].length") == 0
+
+    # a second paragraph: only it is sent
+    page.keyboard.press("End")
+    page.keyboard.press("Enter")
+    before = time.monotonic()
+    page.keyboard.type(SECOND, delay=15)  # well under the 3 s ceiling: checked after the pause
+    _, waited = wait_until(page, "() => (CSS.highlights.get('align-draft') || {size: 0}).size === 2")
+    record("ckeditor_pause_to_marks_ms", round(waited * 1000))
+    assert waited >= 0.4  # not before the pause is over
+    sent = [t for _, texts in proxy.since(before) for t in texts]
+    assert sent and FIRST not in sent, sent
+    assert any(SECOND in t for t in sent)
+
+    # the card from a click on the first mark offers the rewrites; one of them edits the draft
+    point = page.evaluate(MARK_POINT_JS, ["editor", "alignment", 0])
+    page.mouse.click(point["x"], point["y"])
+    state, _ = wait_until(page, REWRITES_JS)
+    assert state["hidden"] is False
+    assert state["buttons"] == ["product alignmentproduct", "superintelligence alignmentsuperintelligence"]
+    # the keyboard stays in the editor while the card is open
+    assert page.evaluate("() => document.activeElement.classList.contains('ck-editor__editable')")
+    page.locator("align-lens-ui .rewrites button.superintelligence").click()
+    original = f"<p>{FIRST}</p><p>{SECOND}</p>"
+    rewritten = original.replace("progress on alignment", "progress on superintelligence alignment")
+    wait_until(page, "html => window.commentEditor.getData() === html", rewritten)
+    # the card closed; the use is no longer ambiguous once checked again
+    assert page.evaluate(REWRITES_JS) is None
+    wait_until(page, "() => (CSS.highlights.get('align-draft') || {size: 0}).size === 1")
+
+    page.keyboard.press("Control+z")
+    wait_until(page, "html => window.commentEditor.getData() === html", original)
+    wait_until(page, "() => (CSS.highlights.get('align-draft') || {size: 0}).size === 2")
+    assert page.console_errors == []
+
+
+def test_textarea_mirror_marks_rewrite_and_undo(browser, page, proxy):
+    open_fixture(browser, page)
+    area = page.locator("#markdown")
+    area.click()
+    text = "Some notes first.\n\n```\nalign(x) is code\n```\n\n" + FIRST
+    for i, part in enumerate(text.split("\n")):
+        if i:
+            page.keyboard.press("Enter")
+        page.keyboard.type(part, delay=10)
+    assert area.input_value() == text
+    marks, _ = wait_until(page, DRAFT_MARKS_JS)
+    assert marks == [["align-lens-drafts", "alignment"]]  # in the mirror; code fences are not sent
+    sent = [t for _, texts in proxy.requests for t in texts]
+    assert not any("align(x)" in t for t in sent)
+    # more in the same paragraph: its marks are redrawn at once from what is known, the new
+    # use marked after the pause
+    page.keyboard.type(" " + SECOND, delay=15)
+    _, waited = wait_until(page, "() => (CSS.highlights.get('align-draft') || {size: 0}).size === 2")
+    record("textarea_pause_to_marks_ms", round(waited * 1000))
+    assert waited >= 0.4
+    text = text + " " + SECOND
+
+    # the mirror lies over the textarea, with the mark on the textarea's own word
+    point = page.evaluate(MARK_POINT_JS, ["mirror", "alignment", 0])
+    box = area.bounding_box()
+    assert box["x"] <= point["left"] and point["right"] <= box["x"] + box["width"]
+    assert box["y"] <= point["top"] and point["bottom"] <= box["y"] + box["height"]
+    # the click reaches the textarea (the mirror takes no pointer events) and lands in the word
+    page.mouse.click(point["x"], point["y"])
+    caret = page.evaluate("() => document.getElementById('markdown').selectionStart")
+    word_at = text.index("alignment")
+    assert word_at <= caret <= word_at + len("alignment")
+    state, _ = wait_until(page, REWRITES_JS)
+    assert state["buttons"] == ["product alignmentproduct", "superintelligence alignmentsuperintelligence"]
+    page.locator("align-lens-ui .rewrites button.product").click()
+    wait_until(page, "t => document.getElementById('markdown').value === t",
+               text.replace("progress on alignment", "progress on product alignment"))
+    wait_until(page, "() => (CSS.highlights.get('align-draft') || {size: 0}).size === 1")  # now clear
+
+    page.keyboard.press("Control+z")
+    wait_until(page, "t => document.getElementById('markdown').value === t", text)
+    wait_until(page, "() => (CSS.highlights.get('align-draft') || {size: 0}).size === 2")
+    # scrolling the textarea scrolls the mirror with it
+    page.evaluate("() => { const t = document.getElementById('markdown'); t.style.height = '60px'; t.scrollTop = 40; t.dispatchEvent(new Event('scroll')); }")
+    wait_until(page, """() => {
+        const m = document.querySelector('align-lens-drafts').shadowRoot.querySelector('.mirror');
+        const t = document.getElementById('markdown');
+        return m.scrollTop === t.scrollTop && Math.abs(m.getBoundingClientRect().height - t.clientHeight) < 1;
+    }""")
+    assert page.console_errors == []
+
+
+def test_fast_typing_sends_a_bounded_number_of_requests(browser, page, proxy):
+    open_fixture(browser, page)
+    page.locator(".ck-editor__editable").click()
+    words = "Our alignment work on these AI models keeps going and the results look good so far. ".split(" ")
+    start = time.monotonic()
+    keys = 0
+    i = 0
+    while time.monotonic() - start < 5.0:
+        word = words[i % len(words)] + " "
+        page.keyboard.type(word, delay=8)
+        keys += len(word)
+        i += 1
+    typing_s = time.monotonic() - start
+    during = proxy.since(start)
+    # about one check every 3 s of continuous typing (the debounce's ceiling), never one a key
+    assert 1 <= len(during) <= 3, [t - start for t, _ in during]
+    wait_until(page, "() => (CSS.highlights.get('align-draft') || {size: 0}).size >= 1")
+    per_minute = len(during) * 60 / typing_s
+    record("fast_typing", {"seconds": round(typing_s, 2), "keys": keys, "requests": len(during),
+                           "requests_per_minute": round(per_minute, 1),
+                           "keys_per_second": round(keys / typing_s, 1)})
+    assert page.console_errors == []
+
+
+def test_check_my_drafts_off_leaves_editors_alone(browser, page, proxy):
+    update_settings(browser.sw, checkDrafts=False)
+    try:
+        open_fixture(browser, page)
+        page.locator("#markdown").click()
+        page.keyboard.type(FIRST, delay=5)
+        before = len(proxy.requests)
+        time.sleep(1.5)  # longer than the pause the checker waits for: nothing may be sent
+        assert len(proxy.requests) == before
+        assert page.evaluate(DRAFT_MARKS_JS) == []
+        assert page.evaluate("() => !document.querySelector('align-lens-drafts')")
+        # switched on again, the open page starts checking without a reload
+        update_settings(browser.sw, checkDrafts=True)
+        page.locator("#markdown").click()
+        page.keyboard.type(" ", delay=5)
+        wait_until(page, DRAFT_MARKS_JS)
+    finally:
+        update_settings(browser.sw, checkDrafts=True)
