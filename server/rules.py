@@ -188,14 +188,14 @@ def is_token(word: str, key: str, tokenize) -> bool:
 
 
 def pattern_words(pattern, where: str, key: str | None = None):
-    """(where, key, word) for every literal word of a token pattern (lexicon references excluded)."""
+    """(where, key, word) for every word of a token pattern ("$name" for a lexicon reference)."""
     if isinstance(pattern, dict):
         for k, v in pattern.items():
             yield from pattern_words(v, where, k if k in ("ORTH", "TEXT", "LOWER") else key)
     elif isinstance(pattern, list):
         for i, item in enumerate(pattern):
             yield from pattern_words(item, f"{where}/{i}" if not isinstance(item, str) else where, key)
-    elif isinstance(pattern, str) and key and not pattern.startswith("$"):
+    elif isinstance(pattern, str) and key:
         yield where, key, pattern
 
 
@@ -214,13 +214,19 @@ def dead_words(directory: Path = RULES_DIR, lexicons: dict | None = None) -> lis
         return seen[text]
 
     lexicons = load_lexicons() if lexicons is None else lexicons
-    found = [(f"lexicons.json: {name}", "LOWER", word) for name, words in lexicons.items() for word in words]
+    # a lexicon word is checked as ORTH (the tokenizer alone) and again as LOWER where a LOWER list uses it
+    found = [(f"lexicons.json: {name}", "ORTH", word) for name, words in lexicons.items() for word in words]
     for path in sorted(directory.glob("*.json")):
         data = load_json(path)
         for part in ("patterns", "exceptions"):
-            found.extend(pattern_words(data.get(part, []), f"{path.name}: {part}"))
-    return [f"{where}: {word!r} is never one token (the tokenizer makes {' '.join(map(repr, tokenize(word)))}"
-            + (", and LOWER is lowercase" if key == "LOWER" and word != word.lower() else "") + ")"
+            for where, key, word in pattern_words(data.get(part, []), f"{path.name}: {part}"):
+                if not word.startswith("$"):
+                    found.append((where, key, word))
+                elif key == "LOWER":
+                    found.extend((f"{where} ({word})", key, w) for w in lexicons.get(word[1:], ()) if w != w.lower())
+    return [f"{where}: {word!r} can never match a token ("
+            + ("LOWER compares with the lowercased token" if key == "LOWER" and word != word.lower()
+               else f"the tokenizer makes {' '.join(map(repr, tokenize(word)))}") + ")"
             for where, key, word in found if not is_token(word, key, tokenize)]
 
 

@@ -30,6 +30,22 @@ def test_no_lexicon_is_left_unused():
     assert unused_lexicons() == []
 
 
+def test_long_word_lists_live_in_lexicons_and_each_pattern_is_one_line():
+    """A word list typed in a pattern has at most 6 words (longer ones are named lexicons), so a
+    pattern stays a line a reader can follow."""
+    for path in sorted(RULES_DIR.glob("*.json")):
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text)
+        lines = [line.rstrip(",") for line in text.splitlines()]
+        for part in ("patterns", "exceptions"):
+            for pattern in data.get(part, []):
+                assert "    " + json.dumps(pattern, ensure_ascii=False) in lines, (path.name, pattern)
+                for token in pattern:
+                    for value in token.values():
+                        for words in (value.values() if isinstance(value, dict) else ()):
+                            assert len([w for w in words if not w.startswith("$")]) <= 6, (path.name, words)
+
+
 def test_no_shipped_pattern_or_lexicon_word_is_split_by_the_tokenizer():
     assert dead_words() == []
 
@@ -38,14 +54,15 @@ def test_words_the_tokenizer_splits_are_reported_with_their_place(tmp_path):
     rule = {**GOOD, "patterns": [[{"LOWER": {"IN": ["fine-tuning", "n't", "'s", "alignment", "Alignment"]}}],
                                  [{"LOWER": "is"}, {"LOWER": "isn't"}]],
             "exceptions": [[{"ORTH": "today's"}]]}
-    problems = dead_words(write(tmp_path, rule), lexicons={"mine": ["ai's", "ai"]})
+    rule["patterns"].append([{"LOWER": {"IN": ["$cased"]}}, {"ORTH": {"IN": ["$cased"]}}])
+    problems = dead_words(write(tmp_path, rule), lexicons={"mine": ["ai's", "ai"], "cased": ["Forum", "forum"]})
     assert [p.split(": '")[0].split(': "')[0] for p in problems] == [
         "lexicons.json: mine", "demo-rule.json: patterns/0/0", "demo-rule.json: patterns/0/0",
-        "demo-rule.json: patterns/1/1", "demo-rule.json: exceptions/0/0"]
+        "demo-rule.json: patterns/1/1", "demo-rule.json: patterns/2/0 ($cased)", "demo-rule.json: exceptions/0/0"]
     joined = "\n".join(problems)
-    for word in ("ai's", "fine-tuning", "Alignment", "isn't", "today's"):
+    for word in ("ai's", "fine-tuning", "Alignment", "isn't", "today's", "Forum"):
         assert repr(word) in joined
-    assert "'fine' '-' 'tuning'" in joined and "LOWER is lowercase" in joined
+    assert "'fine' '-' 'tuning'" in joined and "LOWER compares with the lowercased token" in joined
 
 
 def test_schema_questions_are_the_questions_file():
