@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -116,7 +117,8 @@ def lint(xpi: Path) -> dict:
             archive.extractall(unpacked)
         result = subprocess.run(["node", str(WEB_EXT), "lint", "--source-dir", unpacked, "--output", "json",
                                  "--no-input", "--no-config-discovery"],
-                                capture_output=True, text=True, timeout=300)
+                                capture_output=True, text=True, timeout=300,
+                                env=dict(os.environ, NO_UPDATE_NOTIFIER="1"))  # no look-up of newer versions
     try:
         report = json.loads(result.stdout)
     except ValueError:
