@@ -98,13 +98,17 @@
     } catch (_) { /* shown already; the storage event would have re-rendered anyway */ }
   }
 
-  // Undo of the above: the rule's marks come back at once from the answers already here.
+  // Undo of the above. Saved first, then shown: the worker reads the rules turned off from the
+  // stored settings, so a request sent before the save would come back without the rule's
+  // findings and be taken as the answer under the new settings. (The storage event usually
+  // applies it first; then `apply` changes nothing.)
   async function turnOnRule(current, ruleId, apply) {
     const without = (list) => list.filter((id) => id !== ruleId);
-    apply(S.normalize(Object.assign({}, current, { disabledRules: without(current.disabledRules) })));
+    let saved = null;
     try {
-      await S.update((cur) => ({ disabledRules: without(cur.disabledRules) }));
-    } catch (_) { /* shown already */ }
+      saved = await S.update((cur) => ({ disabledRules: without(cur.disabledRules) }));
+    } catch (_) { /* not saved: shown for this page view anyway */ }
+    apply(S.normalize(saved || Object.assign({}, current, { disabledRules: without(current.disabledRules) })));
   }
 
   NS.dismissals = { Dismissals, turnOffRule, turnOnRule, pageKey, entryKey };

@@ -17,6 +17,8 @@
         if (event.key === "Escape" && this.ui.isOpen()) {
           event.stopPropagation();
           this.ui.close(true);
+          // back on the mark's proxy: that mark stays the marked one
+          if (this.ui.focusItem && this.ui.root && this.ui.root.activeElement === this.ui.proxy) this.hl.setActive(this.ui.focusItem);
         }
       };
     }
