@@ -78,26 +78,10 @@
     }
     $("site-host").textContent = host || "this site";
     const on = $("site-on");
+    $("add-site").hidden = true;
+    $("site-switch").hidden = false;
     if (!state) {
-      // No content script here: offer to add the site (asks for the permission now).
-      const covered = host && S.isSiteCovered(settings, host);
-      on.checked = false;
-      on.disabled = !host || !/^https?:/.test((tab && tab.url) || "");
-      $("page-note").hidden = false;
-      $("page-note").textContent = covered ? "Reload the page to start." : "Not active on this site. Switch on to add it.";
-      $("skipped-note").hidden = true;
-      showProblem(null);
-      renderList(null, []);
-      on.onchange = async () => {
-        if (!on.checked || !host) return;
-        const origins = host === "127.0.0.1" || host === "localhost" ? [`http://${host}/*`] : [`https://${host}/*`, `http://${host}/*`];
-        const granted = await chrome.permissions.request({ origins }).catch(() => false);
-        if (!granted) { on.checked = false; return; }
-        await S.update((cur) => ({ extraSites: [...cur.extraSites, host], disabledHosts: cur.disabledHosts.filter((h) => h !== host) }));
-        await chrome.runtime.sendMessage({ type: "sync-sites" }).catch(() => null);
-        setTimeout(() => refresh(), 400);
-      };
-      document.body.dataset.page = "inactive";
+      showInactive(tab, host, settings);
       return;
     }
     document.body.dataset.page = state.status;
@@ -173,6 +157,94 @@
       button.textContent = "Select and copy";
     }
   });
+
+  // Why a page cannot be read by the extension at all, or null when it can.
+  const BROWSER_PAGES = ["chrome:", "chrome-untrusted:", "chrome-search:", "edge:", "brave:", "opera:", "vivaldi:",
+    "about:", "chrome-extension:", "moz-extension:", "devtools:", "view-source:"];
+  const STORES = ["chromewebstore.google.com", "addons.mozilla.org", "microsoftedge.microsoft.com"];
+  function unreadable(url) {
+    if (!url) return "This tab's address is hidden from the extension: open this popup from the toolbar button while on the page.";
+    let u;
+    try { u = new URL(url); } catch (_) { return "This tab has no web address the extension can read."; }
+    if (BROWSER_PAGES.includes(u.protocol)) return "This is one of the browser's own pages: no extension can read it.";
+    if (u.protocol === "file:") return "Files on this computer (file://) are not read: open the page from its web address.";
+    if (u.protocol !== "http:" && u.protocol !== "https:") return `Pages at ${u.protocol} addresses cannot be read.`;
+    if (STORES.includes(u.hostname) || (u.hostname === "chrome.google.com" && u.pathname.startsWith("/webstore"))) {
+      return "The browser's extension store cannot be read by extensions.";
+    }
+    if (/\.pdf$/i.test(u.pathname)) return "PDFs open in the browser's PDF viewer, which extensions cannot read.";
+    return null;
+  }
+  globalThis.AlignLensPopup = { unreadable }; // for the tests
+
+  const originsFor = (host) => (host === "127.0.0.1" || host === "localhost"
+    ? [`http://${host}/*`] : [`https://${host}/*`, `http://${host}/*`]);
+
+  // Wait (up to 10 s) for the tab's content script to answer and finish its first scan, then
+  // show the page.
+  async function waitForScript(tab) {
+    const settled = (state) => state && !["starting", "scanning"].includes(state.status);
+    for (let i = 0; i < 100 && !settled(await ask(tab.id, { type: "state" })); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    refresh();
+  }
+
+  // No content script on this tab: say why, and offer the one click that starts it.
+  function showInactive(tab, host, settings) {
+    const note = $("page-note");
+    const add = $("add-site");
+    $("site-switch").hidden = true;
+    $("skipped-note").hidden = true;
+    showProblem(null);
+    renderList(null, []);
+    note.hidden = false;
+    document.body.dataset.page = "inactive";
+    const url = tab && tab.url;
+    const why = unreadable(url);
+    if (why) {
+      note.textContent = why;
+      document.body.dataset.page = "unreadable";
+      return;
+    }
+    add.hidden = false;
+    add.disabled = false;
+    if (S.isSiteCovered(settings, host)) {
+      // a page open since before the extension (or the site) was added
+      note.textContent = "Not started on this page yet.";
+      add.textContent = "Start on this page";
+      add.onclick = async () => {
+        add.disabled = true;
+        const files = chrome.runtime.getManifest().content_scripts[0];
+        try {
+          await chrome.scripting.insertCSS({ target: { tabId: tab.id }, files: files.css || [] });
+          await chrome.scripting.executeScript({ target: { tabId: tab.id }, files: files.js });
+        } catch (e) {
+          note.textContent = "The browser did not let the extension start here; reload the page.";
+          return;
+        }
+        waitForScript(tab);
+      };
+      return;
+    }
+    note.textContent = `Not active on ${host}.`;
+    add.textContent = `Add ${host}`;
+    add.onclick = async () => {
+      add.disabled = true;
+      // asked at the click itself: the browser shows its permission prompt for this site only
+      const granted = await chrome.permissions.request({ origins: originsFor(host) }).catch(() => false);
+      if (!granted) {
+        note.textContent = `Not added: the browser's permission to read ${host} was not given.`;
+        add.disabled = false;
+        return;
+      }
+      await S.update((cur) => ({ extraSites: [...cur.extraSites, host], disabledHosts: cur.disabledHosts.filter((h) => h !== host) }));
+      // the worker registers the site's scripts and starts them in its open tabs, this one included
+      await chrome.runtime.sendMessage({ type: "sync-sites" }).catch(() => null);
+      note.textContent = `Added ${host}; starting…`;
+      waitForScript(tab);
+    };
+  }
 
   let currentTab = null;
   async function refresh() {

@@ -4,13 +4,18 @@
    onInstalled handler given that reason) or a browser restart; its copy buttons copy the start commands; its live check says
    "waiting" until a real server starts on the configured port, then "connected"; it links to a
    LessWrong post;
-2. the popup and the options page link to it.
+2. the popup and the options page link to it;
+3. the popup adds the current site in one click and the open page gets marks without a reload,
+   and it says when a page cannot be read (browser pages, files, the stores, PDFs).
 """
 from __future__ import annotations
 
 import time
 
-from .lens_support import ApiServer, free_port, launch_with_extension, open_popup, poll, update_settings
+from .lens_support import (
+    ApiServer, free_port, highlights, launch_with_extension, open_popup, poll, tab_id_for, update_settings, wait_ready,
+)
+from .test_browser_highlight import EXPECTED_AMBIGUOUS
 
 WELCOME = "extension/welcome/welcome.html"
 
@@ -125,3 +130,55 @@ def test_popup_and_options_link_to_welcome(browser, page):
     options.wait_for_url(browser.ext_url(WELCOME))
     poll(options, "() => document.body.dataset.server === 'connected'", timeout=15)
     options.close()
+
+
+def test_popup_adds_the_current_site_in_one_click(browser, page):
+    """A page on a site not yet added: the popup's one button asks for the site (the permission is
+    already held for localhost, so the request resolves without a prompt, as a granted prompt
+    would), and the open page gets its marks without a reload."""
+    url = browser.fixtures.url(host="localhost")
+    page.goto(url)
+    page.wait_for_load_state()
+    tab = tab_id_for(browser.sw, url)
+    popup = open_popup(browser.context, browser.ext_id, tab)
+    try:
+        assert popup.evaluate("document.body.dataset.page") == "inactive"
+        assert popup.inner_text("#add-site") == "Add localhost"
+        assert popup.is_hidden("#site-switch")
+        assert highlights(page) == []
+        popup.click("#add-site")
+        wait_ready(page, min_count=len(EXPECTED_AMBIGUOUS))  # the same page, never reloaded
+        assert highlights(page) == EXPECTED_AMBIGUOUS
+        assert page.evaluate("performance.getEntriesByType('navigation').length") == 1
+        assert "localhost" in browser.sw.evaluate("async () => (await chrome.storage.local.get('settings')).settings.extraSites")
+        poll(popup, "() => document.body.dataset.page === 'ready'", timeout=10)
+        assert popup.inner_text("#count-ambiguous") == str(len(EXPECTED_AMBIGUOUS))
+        assert popup.is_visible("#site-switch") and popup.is_hidden("#add-site")
+    finally:
+        popup.close()
+        update_settings(browser.sw, extraSites=["127.0.0.1"])
+    assert page.console_errors == []
+
+
+def test_popup_says_when_a_page_cannot_be_read(browser, page):
+    page.goto("about:blank")
+    tab = browser.sw.evaluate("async () => (await chrome.tabs.query({})).filter(t => !t.url).map(t => t.id)")
+    popup = open_popup(browser.context, browser.ext_id, tab[-1])
+    try:
+        # this tab's address is hidden from an extension not opened from the toolbar on it
+        assert popup.evaluate("document.body.dataset.page") == "unreadable"
+        assert popup.is_hidden("#add-site")
+        assert "toolbar button" in popup.inner_text("#page-note")
+        reasons = popup.evaluate("""urls => urls.map(u => AlignLensPopup.unreadable(u))""", [
+            "chrome://extensions/", "about:blank", "file:///home/me/post.html",
+            "https://chromewebstore.google.com/detail/x", "https://chrome.google.com/webstore/category",
+            "https://addons.mozilla.org/en-US/firefox/", "https://example.org/paper.pdf",
+            "https://example.org/posts/1", "http://127.0.0.1:8000/",
+        ])
+        assert "browser's own pages" in reasons[0] and "browser's own pages" in reasons[1]
+        assert "file://" in reasons[2]
+        assert all("extension store" in r for r in reasons[3:6])
+        assert "PDF viewer" in reasons[6]
+        assert reasons[7:] == [None, None]
+    finally:
+        popup.close()
