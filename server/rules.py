@@ -28,6 +28,8 @@ SCOPES = tuple(SCHEMA["properties"]["scope"]["enum"])
 # When a rule may fire: always; unless the text is about something other than AI; only in AI text;
 # unless the text is about AI (for technical senses whose words AI writing also uses).
 CONTEXTS = tuple(SCHEMA["properties"]["context"]["enum"])
+# A rule file names its priority tier; the schema holds each tier's rank and meaning (one place).
+PRIORITY_TIERS = {tier["const"]: tier["rank"] for tier in SCHEMA["properties"]["priority"]["oneOf"]}
 RULE_ID = re.compile(SCHEMA["properties"]["id"]["pattern"].strip("^$"))  # use fullmatch: "$" would accept a trailing newline
 MARKED = re.compile(r"\[\[(.+?)\]\]")
 
@@ -54,7 +56,7 @@ class Rule:
     question: str | None
     explanation: str
     enabled_by_default: bool
-    priority: int
+    priority: int      # the rank of the file's tier (PRIORITY_TIERS): higher wins
     scope: str
     context: str
     patterns: list = field(hash=False)
@@ -144,7 +146,7 @@ def parse_rule(data, path: Path, lexicons: dict, questions: dict) -> Rule:
                 sense=data["sense"], question=question if data["sense"] == "ambiguous" else None,
                 explanation=data["explanation"],
                 enabled_by_default=data.get("enabled_by_default", True),
-                priority=data["priority"], scope=scope, context=context,
+                priority=PRIORITY_TIERS[data["priority"]], scope=scope, context=context,
                 patterns=patterns, exceptions=exceptions, examples=examples, path=str(path))
 
 

@@ -3,12 +3,12 @@ import json
 
 import pytest
 
-from server.rules import (RULES_DIR, SCHEMA, RuleError, dead_words, load_questions, load_rules,
+from server.rules import (PRIORITY_TIERS, RULES_DIR, SCHEMA, RuleError, dead_words, load_questions, load_rules,
                           schema_errors, unused_lexicons)
 
 GOOD = {
     "id": "demo-rule", "title": "Demo", "description": "A demo.", "sense": "ambiguous", "question": "other",
-    "explanation": "Demo.", "priority": 50, "patterns": [[{"LOWER": {"IN": ["$align_nouns"]}}]],
+    "explanation": "Demo.", "priority": "progress-claim", "patterns": [[{"LOWER": {"IN": ["$align_nouns"]}}]],
     "examples": [{"text": "Is [[alignment]] of AI hard?", "sense": "ambiguous"},
                  {"text": "Set text-[[align]] to left.", "sense": "none"}],
 }
@@ -74,6 +74,7 @@ def test_schema_questions_are_the_questions_file():
     ({"priorty": 10}, "priorty"),
     ({"enabled_by_default": "false"}, "enabled_by_default"),
     ({"priority": "high"}, "priority"),
+    ({"priority": 55}, "priority"),
     ({"context": "sometimes"}, "context"),
     ({"patterns": [[{"LOWER": {"IN": "alignment"}}]]}, "patterns/0/0/LOWER"),
     ({"patterns": [[{"LOWER": "alignment", "OP": "!"}]]}, "OP"),
@@ -81,6 +82,14 @@ def test_schema_questions_are_the_questions_file():
 def test_typos_and_wrong_types_are_refused_at_load(tmp_path, change, message):
     with pytest.raises(RuleError, match=message):
         load_rules(write(tmp_path, {**GOOD, **change}))
+
+
+def test_priority_tiers_have_distinct_ranks_and_a_meaning_and_rules_get_their_rank(tmp_path):
+    tiers = SCHEMA["properties"]["priority"]["oneOf"]
+    assert len({t["rank"] for t in tiers}) == len(tiers) == len(PRIORITY_TIERS)
+    assert all(t["description"].startswith(f"{t['rank']}: ") and len(t["description"]) > 20 for t in tiers)
+    [rule] = load_rules(write(tmp_path, {**GOOD, "priority": "name"}))
+    assert rule.priority == 100 == max(PRIORITY_TIERS.values())
 
 
 def test_lexicon_references_expand(tmp_path):
