@@ -246,6 +246,36 @@
     };
   }
 
+  // The keyboard way to the marks, with the user's own bindings (chrome.commands knows them).
+  const KEY_NAMES = { Period: ".", Comma: ",", Space: "Space" };
+  const keyText = (shortcut) => shortcut.split("+").map((k) => KEY_NAMES[k] || k).join("+");
+  async function showKeys() {
+    let commands = [];
+    try {
+      commands = await chrome.commands.getAll();
+    } catch (_) { /* no commands API */ }
+    const key = (name) => {
+      const c = commands.find((x) => x.name === name);
+      return c && c.shortcut ? keyText(c.shortcut) : "";
+    };
+    const next = key("next-highlight");
+    const prev = key("previous-highlight");
+    const line = $("keys");
+    line.textContent = "";
+    const kbd = (text) => Object.assign(document.createElement("kbd"), { textContent: text });
+    if (next || prev) {
+      const keys = [next, prev].filter(Boolean);
+      line.append(kbd(keys[0]));
+      if (keys[1]) line.append(" / ", kbd(keys[1]));
+      line.append(" move between marks; ", kbd("Enter"), " opens one.");
+    } else {
+      line.append("No keys are set for moving between marks (set them in the browser's extension shortcuts).");
+    }
+    line.dataset.next = next;
+    line.dataset.previous = prev;
+  }
+  showKeys();
+
   let currentTab = null;
   async function refresh() {
     await Promise.all([showServer(), showPage(currentTab)]);

@@ -182,3 +182,24 @@ def test_popup_says_when_a_page_cannot_be_read(browser, page):
         assert reasons[7:] == [None, None]
     finally:
         popup.close()
+
+
+def test_popup_shows_the_keys_to_the_marks(browser, page):
+    """#12: the keyboard way to the marks, as the browser has them bound (chrome.commands)."""
+    page.goto(browser.fixtures.url())
+    wait_ready(page, min_count=len(EXPECTED_AMBIGUOUS))
+    tab = tab_id_for(browser.sw, browser.fixtures.url(""))
+    popup = open_popup(browser.context, browser.ext_id, tab)
+    try:
+        bound = popup.evaluate("async () => Object.fromEntries((await chrome.commands.getAll()).map(c => [c.name, c.shortcut]))")
+        poll(popup, "() => document.getElementById('keys').textContent.length > 0")
+        text = popup.inner_text("#keys")
+        assert bound["next-highlight"], bound  # the manifest's suggested keys are bound in a fresh profile
+        shown = {"next-highlight": popup.get_attribute("#keys", "data-next"),
+                 "previous-highlight": popup.get_attribute("#keys", "data-previous")}
+        for name, shortcut in shown.items():
+            assert shortcut == bound[name].replace("Period", ".").replace("Comma", ",")
+        assert text == f"{shown['next-highlight']} / {shown['previous-highlight']} move between marks; Enter opens one."
+        assert shown["next-highlight"] == "Alt+Shift+."
+    finally:
+        popup.close()
