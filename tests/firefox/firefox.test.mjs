@@ -289,7 +289,56 @@ after(async () => {
 // Never leave a server behind, whatever happens.
 process.on("exit", () => { if (api && api.proc) api.proc.kill("SIGKILL"); });
 
+// The tab id of the page at this URL, found from an extension page: the add-on has no "tabs"
+// permission, so it asks every tab's content script where it is (as the popup asks for the state).
+async function tabIdOf(extPage, url) {
+  return until(() => extPage.evaluate(async (u) => {
+    for (const tab of await chrome.tabs.query({})) {
+      const state = await chrome.tabs.sendMessage(tab.id, { type: "state" }).catch(() => null);
+      if (state && state.url === u) return tab.id;
+    }
+    return null;
+  }, url), { what: `the tab of ${url}` });
+}
+
+const badgeOf = (extPage, tabId) => extPage.evaluate(async (id) => ({
+  text: await chrome.action.getBadgeText({ tabId: id }),
+  color: await chrome.action.getBadgeBackgroundColor({ tabId: id }),
+}), tabId);
+
+// The popup as it shows for this tab (popup.html?tab=ID, as the Chromium tests open it).
+async function popupState(tabId) {
+  const popup = await openExtensionPage(`extension/popup/popup.html?tab=${tabId}`);
+  try {
+    await waitFor(popup, () => document.body.dataset.ready === "1", undefined, { what: "the popup to fill in" });
+    return await popup.evaluate(() => ({
+      server: document.body.dataset.server,
+      counts: ["ambiguous", "product", "superintelligence", "specific"].map((s) => document.getElementById(`count-${s}`).textContent),
+      offlineHelp: document.getElementById("offline-help").hidden ? null : document.getElementById("offline-help").textContent,
+    }));
+  } finally {
+    await popup.close();
+  }
+}
+
 // ---- the checks -----------------------------------------------------------------------------
+
+test("installing opens the welcome page, whose live check finds the server", { timeout: 20000 }, async () => {
+  // The add-on's own pages open in tabs, seen from another of its pages (puppeteer does not list
+  // a tab the add-on opened itself).
+  const ext = await openExtensionPage(OPTIONS);
+  try {
+    const url = extUrl("extension/welcome/welcome.html");
+    const seen = await until(() => ext.evaluate((u) => {
+      const view = chrome.extension.getViews({ type: "tab" }).find((w) => w.location.href === u);
+      return view && view.document.body && view.document.body.dataset.server === "connected"
+        ? view.document.getElementById("server-check-text").textContent : null;
+    }, url), { timeout: 10000, what: 'the welcome page opened on install to say "connected"' });
+    assert.match(seen, /^Connected/);
+  } finally {
+    await ext.close();
+  }
+});
 
 test("marks appear on exactly the expected ambiguous words of a LessWrong post", { timeout: 20000 }, async () => {
   const page = await openLessWrong();
@@ -374,7 +423,7 @@ test("the options page lists every rule the server reports", { timeout: 20000 },
   }
 });
 
-test("server off: no marks and no errors; back on: the marks return without a reload", { timeout: 30000 }, async () => {
+test("server off: no marks and no errors, an \"off\" badge and \"–\" in the popup; back on: the marks return without a reload", { timeout: 45000 }, async () => {
   await api.stop();
   assert.equal(await api.healthy(), false);
   const page = await openLessWrong(`${LW}/posts/fx2/while-the-server-is-off`);
@@ -388,6 +437,20 @@ test("server off: no marks and no errors; back on: the marks return without a re
     assert.deepEqual(state.marks, []);
     assert.ok(!(Number(state.count) > 0), `count ${state.count} while the server is off`);
     assert.deepEqual(page.problems, []);
+    // the badge says "off" on grey, the popup that the server is off, with the command, and "–"
+    const ext = await openExtensionPage(OPTIONS);
+    const tabId = await tabIdOf(ext, `${LW}/posts/fx2/while-the-server-is-off`);
+    assert.deepEqual(await until(async () => {
+      const b = await badgeOf(ext, tabId);
+      return b.text === "off" ? b : null;
+    }, { what: 'the badge to read "off"' }), { text: "off", color: [107, 107, 107, 255] });
+    const popup = await popupState(tabId);
+    assert.equal(popup.server, "offline");
+    assert.deepEqual(popup.counts, ["–", "–", "–", "–"]);
+    assert.match(popup.offlineHelp, /pip install -r requirements\.txt && python -m server/);
+    // the extension pages opened as tabs hid the post's tab, and a hidden tab waits to be seen
+    // before it retries: show it again
+    await page.bringToFront();
 
     await api.start(); // the same port again
     // no reload: the page retries on its own, backing off up to 8 s between tries
@@ -395,6 +458,13 @@ test("server off: no marks and no errors; back on: the marks return without a re
     state = await page.evaluate(lensState);
     assert.deepEqual(state.marks, EXPECTED_AMBIGUOUS);
     assert.deepEqual(page.problems, []);
+    const back = await until(async () => {
+      const b = await badgeOf(ext, tabId);
+      return b.text === String(EXPECTED_AMBIGUOUS.length) ? b : null;
+    }, { what: "the badge to show the count again" });
+    assert.deepEqual(back.color, [154, 115, 40, 255]);
+    assert.equal((await popupState(tabId)).counts[0], String(EXPECTED_AMBIGUOUS.length));
+    await ext.close();
   } finally {
     await page.close();
   }
