@@ -26,6 +26,7 @@ SENSES = ("product", "superintelligence")
 WINDOW = 80  # characters before the word that before/if_before read
 LIST_REF = re.compile(r"@([a-z_]+)")
 ARTICLE_BEFORE = re.compile(r"\b([Aa]n?)(\s+)\Z")
+SPACES = re.compile(r"\s{2,}")
 ARTICLE_INSIDE = re.compile(r"\b([Aa]n?)(\s+)(?=([\w][\w'’]*))")
 SENTENCE_START = re.compile(r"(?:\A|[.!?:…]\s+|\n\s*|^[>#*\-\s]*)[\"'“‘(\[]*\Z", re.MULTILINE)
 
@@ -119,9 +120,12 @@ def fixed_article(current: str, following: str) -> str:
 
 
 def fill(template: str, fields: dict) -> str:
-    out = template.format_map({k: (v or "") for k, v in fields.items()})
-    out = re.sub(r"\s{2,}", " ", out).strip()
-    return ARTICLE_INSIDE.sub(lambda m: fixed_article(m.group(1), m.group(3)) + m.group(2), out)
+    out = template.format_map(fields)
+    if "  " in out or out[:1] == " " or out[-1:] == " ":
+        out = SPACES.sub(" ", out).strip()
+    if "a " in out or "A " in out:
+        out = ARTICLE_INSIDE.sub(lambda m: fixed_article(m.group(1), m.group(3)) + m.group(2), out)
+    return out
 
 
 def find_form(forms, text: str, start: int, end: int):
@@ -161,19 +165,19 @@ def rewrites(text: str, start: int, end: int, forms=None) -> list[dict]:
     fields = {"word": word.lower()}
     for match in (before, after):
         if match:
-            fields.update(match.groupdict())
+            fields.update(match.groupdict(""))
     original = text[span_start:span_end]
     upper = len(word) > 2 and word.isupper()
     capital = original[:1].isupper() and (
         (span_start == start and not upper) or SENTENCE_START.search(text, max(0, span_start - WINDOW), span_start))
     out = []
+    preceding = ARTICLE_BEFORE.search(text, max(0, span_start - 4), span_start)
     for sense in SENSES:
         replacement, rewrite_start = fill(form.templates[sense], fields), span_start
         if upper:
             replacement = replacement.upper()
         elif capital:
             replacement = replacement[:1].upper() + replacement[1:]
-        preceding = ARTICLE_BEFORE.search(text, max(0, span_start - 4), span_start)
         if preceding and preceding.group(1) != fixed_article(preceding.group(1), replacement):
             rewrite_start = preceding.start()
             replacement = fixed_article(preceding.group(1), replacement) + preceding.group(2) + replacement
