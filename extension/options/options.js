@@ -22,8 +22,8 @@
       $("rules-status").innerHTML = "";
       $("rules-status").append(
         "The server is not reachable, so the rules cannot be listed. Start it with ",
-        Object.assign(document.createElement("code"), { textContent: "python -m server" }),
-        " in the repo folder, then ",
+        Object.assign(document.createElement("code"), { textContent: "pip install -r requirements.txt && python -m server" }),
+        " in the repository's folder, then ",
       );
       const retry = Object.assign(document.createElement("button"), { textContent: "Retry", id: "retry-rules" });
       retry.addEventListener("click", loadRules);
