@@ -123,7 +123,7 @@ def fill(template: str, fields: dict) -> str:
     out = template.format_map(fields)
     if "  " in out or out[:1] == " " or out[-1:] == " ":
         out = SPACES.sub(" ", out).strip()
-    if "a " in out or "A " in out:
+    if "a " in out or "an " in out or "A" in out:
         out = ARTICLE_INSIDE.sub(lambda m: fixed_article(m.group(1), m.group(3)) + m.group(2), out)
     return out
 
