@@ -2,8 +2,10 @@
 
 The systemd unit is parsed and verified (`systemd-analyze verify --user`), its command line is run
 for real and answers; install/uninstall/status go round trip in a temporary HOME with a recording
-`systemctl` first on PATH, and with the machine's real `systemctl` (a real user manager when this
-session has one, else the honest "written and enabled, not started" path); the LaunchAgent is
+`systemctl` first on PATH, with the machine's real `systemctl` and no manager in reach (the honest
+"written and enabled, not started" path), and for real with a real user manager (this session's,
+or a private `systemd --user` in a mount namespace of its own: started, killed and restarted by
+systemd, reinstalled unchanged, removed); the LaunchAgent is
 parsed with plistlib and the Windows task with ElementTree, each also round trip with a recording
 `launchctl` / `schtasks`."""
 from __future__ import annotations
@@ -306,18 +308,102 @@ def test_the_loopback_is_not_negotiable(home, capsys):
     assert all_files(home) == set() and recorded(home) == []
 
 
-def test_systemd_round_trip_with_this_machines_systemctl(home, capsys, tmp_path):
-    """The real `systemctl --user`. With a user manager answering, the service is installed under a
-    test name in the real user's unit folder, answers, is stopped and removed. Without one (a
-    container), install writes and enables the unit in the temporary HOME, exits 0 and says how to
-    start it; status and uninstall work the same way."""
+def test_install_without_a_reachable_user_manager(home, capsys, tmp_path, monkeypatch):
+    """The machine's real `systemctl`, with no user manager within reach (an empty runtime folder,
+    no session bus: a container, `su` without a login): install writes and enables the unit, exits 0
+    and says how to start it; status says not running (3); uninstall removes it all."""
     systemctl = shutil.which("systemctl")
     assert systemctl, "systemctl is missing (Debian's systemd package; tests/run.sh installs it)"
-    probe = subprocess.run([systemctl, "--user", "is-system-running"], capture_output=True, text=True,
-                           timeout=30)
-    manager = probe.stdout.strip() in ("running", "degraded", "starting", "initializing")
-    if manager:
-        os.environ.pop("HOME")  # the real manager reads the real user's folders
+    runtime = tmp_path / "empty-runtime"
+    runtime.mkdir(mode=0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
+    code, out = cli_run(capsys, "service", "install", "--port", "8793")
+    assert code == 0, out
+    assert "enabled: starts at login" in out and "not started now: no systemd user manager answers" in out
+    assert f"run it by hand: cd {REPO} && " in out
+    link = home / ".config/systemd/user/default.target.wants/alignment-lens.service"
+    assert link.is_symlink() and link.resolve() == home / ".config/systemd/user/alignment-lens.service"
+    verify_unit(home / ".config/systemd/user/alignment-lens.service", tmp_path)
+    code, out = cli_run(capsys, "service", "status")
+    assert code == service.NOT_RUNNING and "start at login: enabled" in out and "running: no" in out
+    assert "service manager: no systemd user manager answers" in out
+    code, out = cli_run(capsys, "service", "uninstall")
+    assert code == 0, out
+    assert all_files(home) == set()
+
+
+class PrivateUserManager:
+    """A real `systemd --user` for a temporary HOME, in a mount namespace of its own where
+    /run/systemd/system exists (systemd runs as a user manager only on a systemd-booted machine;
+    a container's PID 1 is not systemd). Commands reach it through `nsenter` into that namespace.
+    Needs root (unshare -m); nothing outside the namespace and the temporary folders changes."""
+
+    SYSTEMD = next((p for p in ("/lib/systemd/systemd", "/usr/lib/systemd/systemd") if os.path.exists(p)), None)
+
+    def __init__(self, home: Path, runtime: Path):
+        self.env = dict(os.environ, HOME=str(home), XDG_RUNTIME_DIR=str(runtime))
+        for var in ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME", "DBUS_SESSION_BUS_ADDRESS",
+                    "PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX"):
+            self.env.pop(var, None)
+        self.runtime = runtime
+        self.proc = None
+
+    @classmethod
+    def possible(cls) -> bool:
+        return (os.geteuid() == 0 and cls.SYSTEMD is not None and os.path.isdir("/run/systemd")
+                and shutil.which("unshare") is not None and shutil.which("nsenter") is not None)
+
+    def start(self) -> "PrivateUserManager":
+        script = ("mount -t tmpfs alignment-lens-test /run/systemd && mkdir /run/systemd/system && "
+                  f"exec {shlex.quote(self.SYSTEMD)} --user")
+        self.log = open(self.runtime.parent / "user-manager.log", "wb")
+        self.proc = subprocess.Popen(["unshare", "-m", "sh", "-c", script], env=self.env, stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+        def ready():
+            if self.proc.poll() is not None:
+                raise AssertionError(f"systemd --user exited: {(self.runtime.parent / 'user-manager.log').read_text()}")
+            state = self.run(["systemctl", "--user", "is-system-running"]).stdout.strip()
+            return state in ("running", "degraded")
+        wait_for(ready, timeout=60, what="the private user manager to run")
+        return self
+
+    def run(self, cmd: list[str], **kw) -> subprocess.CompletedProcess:
+        return subprocess.run(["nsenter", "-t", str(self.proc.pid), "-m", f"--wd={REPO}", "--", *cmd], env=self.env,
+                              capture_output=True, text=True, timeout=120, **kw)
+
+    def main_pid(self, unit: str) -> int:
+        return int(self.run(["systemctl", "--user", "show", "-p", "MainPID", "--value", unit]).stdout.strip() or 0)
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.run(["systemctl", "--user", "exit"])  # stops every unit, then the manager exits
+        try:
+            self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        return True
+    except OSError:
+        return False
+
+
+def test_systemd_for_real(home, tmp_path):
+    """A real user manager: this session's when it has one (the service is then installed under a
+    test name in the real user's unit folder), else a private one (PrivateUserManager). Install
+    starts it and it answers; status says active and running; a killed server is restarted by
+    systemd; install again changes nothing; uninstall stops it and removes what install wrote.
+    On a machine with neither, the no-manager test above is what runs."""
+    probe = subprocess.run(["systemctl", "--user", "is-system-running"], capture_output=True, text=True, timeout=30)
+    if probe.stdout.strip() in ("running", "degraded", "starting", "initializing"):
+        os.environ.pop("HOME")  # the session's manager reads the real user's folders
         name = f"alignment-lens-test-{os.getpid()}"
         port = free_port()
         spec = service.make_spec(port, "linux", name=name)
@@ -334,18 +420,47 @@ def test_systemd_round_trip_with_this_machines_systemctl(home, capsys, tmp_path)
         assert not service.systemd_paths(name)["unit"].exists()
         assert not service.answers(port, timeout=3)
         return
-    code, out = cli_run(capsys, "service", "install", "--port", "8793")
-    assert code == 0, out
-    assert "enabled: starts at login" in out and "not started now: no systemd user manager answers" in out
-    assert "run it by hand: cd" in out
-    link = home / ".config/systemd/user/default.target.wants/alignment-lens.service"
-    assert link.is_symlink() and link.resolve() == home / ".config/systemd/user/alignment-lens.service"
-    verify_unit(home / ".config/systemd/user/alignment-lens.service", tmp_path)
-    code, out = cli_run(capsys, "service", "status")
-    assert code == service.NOT_RUNNING and "start at login: enabled" in out and "running: no" in out
-    code, out = cli_run(capsys, "service", "uninstall")
-    assert code == 0, out
-    assert all_files(home) == set()
+    assert PrivateUserManager.possible(), \
+        "no user manager in this session and none can be started here (needs root for unshare -m)"
+    runtime = tmp_path / "runtime"
+    runtime.mkdir(mode=0o700)
+    manager = PrivateUserManager(home, runtime).start()
+    unit, port, pids = "alignment-lens.service", free_port(), []
+    cli_cmd = [sys.executable, "-m", "server", "service"]
+    try:
+        done = manager.run([*cli_cmd, "install", "--port", str(port)])
+        assert done.returncode == 0 and f"started: http://127.0.0.1:{port}" in done.stdout, done.stdout + done.stderr
+        wait_for(lambda: service.answers(port), what="the service to answer")
+        pids.append(manager.main_pid(unit))
+        status = manager.run([*cli_cmd, "status"])
+        assert status.returncode == 0, status.stdout
+        assert "service manager says: active" in status.stdout and "running: yes, it answers" in status.stdout
+        assert "start at login: enabled" in status.stdout
+        log = home / ".local/state/alignment-lens/server.log"
+        assert f"tail -f {log}" in status.stdout
+        assert f"listening on http://127.0.0.1:{port}" in log.read_text()
+
+        # restart on failure: the server killed, systemd starts it again after RestartSec
+        os.kill(pids[0], 9)
+        wait_for(lambda: manager.main_pid(unit) not in (0, pids[0]) and service.answers(port),
+                 what="systemd to restart the killed server")
+        pids.append(manager.main_pid(unit))
+
+        # idempotent: the same definition, the same running server
+        again = manager.run([*cli_cmd, "install", "--port", str(port)])
+        assert again.returncode == 0 and "unchanged:" in again.stdout, again.stdout + again.stderr
+        assert manager.main_pid(unit) == pids[1]
+
+        gone = manager.run([*cli_cmd, "uninstall"])
+        assert gone.returncode == 0, gone.stdout + gone.stderr
+        assert not service.answers(port, timeout=3) and not pid_alive(pids[1])
+        assert all_files(home) == {".local/state/alignment-lens/server.log"}  # the log is kept
+        assert manager.run(["systemctl", "--user", "is-enabled", unit]).stdout.strip() in ("", "not-found")
+    finally:
+        manager.stop()
+        for pid in pids:  # never leave a server of ours behind
+            if pid and pid_alive(pid):
+                os.kill(pid, 9)
 
 
 # --------------------------------------------------------------------------------- macOS
