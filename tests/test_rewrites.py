@@ -6,7 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, strategies as st
 
+from conftest import examples
 from server import rewrites as rw
 from server.rules import MARKED
 
@@ -197,3 +199,22 @@ def test_named_groups_and_lists_fill_the_template(tmp_path):
     assert rw.apply(text, product) == "A bot aligned as sold spoke."
     assert rw.apply(text, si) == "A bot aligned for good spoke."
     assert rw.rewrites("An aligned car.", 3, 10, forms) == []  # no form fits: no rewrites
+
+
+WORDS = sorted({w for form in rw.default_forms() for w in form.words})
+CONTEXT = st.lists(st.sampled_from(list("aA -'’\"\n.,;") + ["AI ", "an ", "the ", "model", "🙂", "\u0301", "values"]),
+                   max_size=12).map("".join)
+
+
+@given(before=CONTEXT, word=st.sampled_from(WORDS), capital=st.booleans(), after=CONTEXT)
+@examples(300)
+def test_rewrites_always_cover_the_word(before, word, capital, after):
+    word = word.capitalize() if capital else word
+    text = before + " " + word + " " + after
+    start = len(before) + 1
+    made = rw.rewrites(text, start, start + len(word))
+    assert [r["sense"] for r in made] == ["product", "superintelligence"]
+    for rewrite in made:
+        assert 0 <= rewrite["start"] <= start and start + len(word) <= rewrite["end"] <= len(text)
+        assert rewrite["text"].strip() == rewrite["text"] and rewrite["text"]
+        assert word.lower() in rewrite["text"].lower()  # the word stays, qualified
