@@ -108,14 +108,16 @@
     .rewrites button::before {
       content: ""; display: inline-block; width: 7px; height: 7px; border-radius: 50%; margin-right: 7px; vertical-align: 1px;
     }
-    .rewrites button.product::before { background: #6b9bc3; }
-    .rewrites button.superintelligence::before { background: #c08a3e; }
-    .rewrites .sense { color: #777; font-size: 11.5px; margin-left: 6px; }
+    .rewrites button.product::before { background: #5480b8; }
+    .rewrites button.superintelligence::before { background: #a05cc8; }
+    .rewrites .around { color: #666; }
+    .rewrites b { font-weight: 600; color: #1f1f1f; }
     .card.dark .rewrites { border-top-color: rgba(255,255,255,0.1); }
     .card.dark .rewrites h3 { color: #9fb0d6; }
     .card.dark .rewrites button { background: #2f2f2f; color: #ddd; border-color: rgba(255,255,255,0.16); }
     .card.dark .rewrites button:hover { background: #383838; }
-    .card.dark .rewrites .sense { color: #999; }
+    .card.dark .rewrites .around { color: #aaa; }
+    .card.dark .rewrites b { color: #f0f0f0; }
     .dark .card, .card.dark {
       color: #ddd; background: #262626; border-color: rgba(255,255,255,0.1);
       box-shadow: 0 6px 24px rgba(0,0,0,0.5), 0 1px 3px rgba(0,0,0,0.4);
@@ -354,11 +356,27 @@
         const li = document.createElement("li");
         const button = document.createElement("button");
         button.type = "button";
-        button.className = `rewrite ${rw.sense === "superintelligence" ? "superintelligence" : "product"}`;
-        const sense = document.createElement("span");
-        sense.className = "sense";
-        sense.textContent = rw.sense === "superintelligence" ? "superintelligence" : "product";
-        button.append(rw.text, sense);
+        const sense = rw.sense === "superintelligence" ? "superintelligence" : "product";
+        button.className = `rewrite ${sense}`;
+        button.dataset.sense = sense;
+        button.setAttribute("aria-label", `Rewrite as “${rw.text}” (${sense} alignment)`);
+        // the words around the span, so the button shows the draft as it will read
+        const text = item.block && typeof item.block.text === "string" ? item.block.text : "";
+        const word = document.createElement("b");
+        word.textContent = rw.text;
+        const around = (s) => {
+          const span = document.createElement("span");
+          span.className = "around";
+          span.textContent = s;
+          return span;
+        };
+        const from = Math.max(0, rw.start - 28);
+        const to = Math.min(text.length, rw.end + 28);
+        let before = text.slice(from, rw.start);
+        let after = text.slice(rw.end, to);
+        if (from > 0) before = "…" + before.replace(/^\S*\s/, ""); // whole words only
+        if (to < text.length) after = after.replace(/\s\S*$/, "") + "…";
+        button.append(around(before), word, around(after));
         button.addEventListener("click", () => {
           this.close(false);
           item.rewrite(rw);

