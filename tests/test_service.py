@@ -426,7 +426,7 @@ def test_systemd_for_real(home, tmp_path):
     runtime.mkdir(mode=0o700)
     manager = PrivateUserManager(home, runtime).start()
     unit, port, pids = "alignment-lens.service", free_port(), []
-    cli_cmd = [sys.executable, "-m", "server", "service"]
+    cli_cmd = [sys.executable, "-X", f"pycache_prefix={tmp_path / 'pycache'}", "-m", "server", "service"]
     try:
         done = manager.run([*cli_cmd, "install", "--port", str(port)])
         assert done.returncode == 0 and f"started: http://127.0.0.1:{port}" in done.stdout, done.stdout + done.stderr
