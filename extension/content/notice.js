@@ -22,7 +22,7 @@
     .notice button:hover { background: rgba(255,255,255,0.1); }
     .notice.dark button:hover { background: rgba(0,0,0,0.06); }
     .notice button:focus-visible { outline: 2px solid #b8862a; outline-offset: 2px; }
-    .notice .x { font-weight: normal; border-color: transparent; color: inherit; padding: 3px 6px; }
+    .notice .x, .notice.dark .x { font-weight: normal; border-color: transparent; color: inherit; padding: 3px 6px; }
   `;
 
   const SHOW_MS = 10000;

@@ -69,8 +69,8 @@ def shoot_notice(context, fixtures, theme: str, path: Path) -> None:
     box = page.evaluate(f"() => {{ const r = {SHADOW}.querySelector('.notice').getBoundingClientRect(); "
                         "return {x: r.left, y: r.top, w: r.width, h: r.height}; }")
     m = 40
-    page.screenshot(path=str(path), clip={"x": max(0, box["x"] - 3 * m), "y": box["y"] - 2 * m,
-                                          "width": box["w"] + 6 * m, "height": box["h"] + 2 * m + 16})
+    page.screenshot(path=str(path), clip={"x": max(0, box["x"] - 3 * m), "y": box["y"] - m,
+                                          "width": box["w"] + 6 * m, "height": box["h"] + m + 16})
     page.locator("align-lens-ui .notice .undo").click()  # the later pictures show every mark
     page.wait_for_function("() => [...CSS.highlights.get('align-ambiguous')].some(r => r.toString() === 'aligned')")
     page.close()

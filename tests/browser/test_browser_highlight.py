@@ -90,7 +90,8 @@ def test_page_dom_is_unchanged(browser, page):
     assert page.evaluate("document.querySelector('align-lens-ui').parentNode === document.documentElement")
     attrs = page.evaluate("[...document.documentElement.attributes].map(a => a.name)")
     assert {a for a in attrs if a.startswith("data-")} <= {
-        "data-align-lens-status", "data-align-lens-count", "data-align-lens-theme"}
+        "data-align-lens-status", "data-align-lens-count", "data-align-lens-theme",
+        "data-align-lens-pointer"}  # while the pointer is over a mark (hover.js)
 
 
 def test_dark_theme_variant(browser, page):
