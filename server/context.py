@@ -110,6 +110,9 @@ class TopicCounter:
         """(AI, off-topic) words one token is by itself; count_tokens is their sum plus phrases."""
         return self.ai.count_word(orth, lower), self.off_topic.count_word(orth, lower)
 
+    def starts_phrase(self, lower: str) -> bool:
+        return lower in self.ai.phrase_starts or lower in self.off_topic.phrase_starts
+
     def phrase_counts(self, lowers: list[str]) -> Counts:
         return Counts(self.ai.count_phrases(lowers), self.off_topic.count_phrases(lowers))
 

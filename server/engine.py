@@ -330,36 +330,46 @@ class Engine:
             self.words, self.words_version = {}, CLASSES.version
         known, word, strings = self.words, self.word, doc.vocab.strings
         infos = [known.get(orth) or word(orth, strings) for orth in doc.to_array(ORTH).tolist()]
-        align_tokens = [i for i, info in enumerate(infos) if info[2]]
-        if not align_tokens:
+        if not infos:
             return None
-        counted = infos
+        feats, masks, aligns, ais, offs, gate_bits, unit_bits, phrase_starts = zip(*infos)
+        if True not in aligns:
+            return None
+        align_tokens = [i for i, is_align in enumerate(aligns) if is_align]
         if core is not None and core != (offset, offset + len(sentence)):
             inside = [core[0] <= offset + idx < core[1] for idx in doc.to_array(IDX).tolist()]
             align_tokens = [i for i in align_tokens if inside[i]]
             if not align_tokens:
                 return None
             counted = [info for info, keep in zip(infos, inside) if keep]
-        features = Features([info[0] for info in infos], [info[1] for info in infos])
-        phrases = self.topics.phrase_counts([info[0][1] for info in counted])
-        counts = context.Counts(sum(info[3] for info in counted) + phrases.ai,
-                                sum(info[4] for info in counted) + phrases.off_topic)
+            ais, offs, phrase_starts = [i[3] for i in counted], [i[4] for i in counted], [i[7] for i in counted]
+            feats_counted = [i[0] for i in counted]
+        else:
+            feats_counted = feats
+        counts = context.Counts(sum(ais), sum(offs))
+        if True in phrase_starts:
+            counts += self.topics.phrase_counts([f[1] for f in feats_counted])
         gates = units = 0
-        for info in infos:
-            gates |= info[5]
-            units |= info[6]
-        spans = [(offset + doc[i].idx, offset + doc[i].idx + len(doc[i])) for i in align_tokens]
-        return Sentence(features, align_tokens, spans, counts, gates, units,
+        for bits in gate_bits:
+            gates |= bits
+        for bits in unit_bits:
+            units |= bits
+        spans = []
+        for i in align_tokens:
+            token = doc[i]
+            spans.append((offset + token.idx, offset + token.idx + len(token)))
+        return Sentence(Features(feats, list(masks)), align_tokens, spans, counts, gates, units,
                         span or (offset, offset + len(sentence)))
 
     def word(self, orth: int, strings) -> tuple:
-        """(features, check bits, is an align word, AI words, off-topic words, gate bits, unit bits)
-        of the word with this ORTH hash (in the StringStore `strings`): what parse_sentence reads for each token."""
+        """(features, check bits, is an align word, AI words, off-topic words, gate bits, unit bits,
+        may start a topic phrase) of the word with this ORTH hash (in the StringStore `strings`): what parse_sentence reads for each token."""
         text = strings[orth]
         lower = text.lower()
         feature = (text, lower)
         info = (feature, CLASSES.mask(feature), "align" in lower and bool(ALIGN_TOKEN.match(lower)),
-                *self.topics.word_counts(text, lower), *self.patterns.word_bits(lower))
+                *self.topics.word_counts(text, lower), *self.patterns.word_bits(lower),
+                self.topics.starts_phrase(lower))
         self.words[orth] = info
         return info
 
@@ -385,10 +395,12 @@ class Engine:
                 # thousands of align words stays linear.
                 part = features.window(lo, hi, clauses.others_qualifiers(
                     features, i - lo, clauses.neighbours(sentence.align_tokens, n, lo, hi), lo, hi))
-                matched = [u for u in sentence_wide if u.pattern.matches_anywhere(part)]
-                for unit in matched:
-                    near = clauses.closeness(lambda a, b: unit.pattern.matches_anywhere(part, a, b), (0, len(part)), i - lo)
-                    closeness[unit.rule] = max(closeness.get(unit.rule, 0), near)
+                for unit in sentence_wide:
+                    # How near: clauses.closeness of the match, found in one pass (TokenPattern.nearest).
+                    radius = unit.pattern.nearest(part, i - lo)
+                    if radius is not None:
+                        near = clauses.REACH + 1 - radius
+                        closeness[unit.rule] = max(closeness.get(unit.rule, 0), near)
             lengths, excepted = self.patterns.match(features, i, units, closeness)
             yield start, end, lengths, excepted, topic
 

@@ -9,6 +9,7 @@ from spacy.matcher import Matcher
 from .rules import RuleError
 from .token_patterns import TokenPattern, UnsupportedPattern
 
+MAX_KEPT = 20_000  # sentences' candidate lists kept by their word bits
 WINDOW = 12  # tokens either side of an align word that a phrase pattern may reach
 ALIGN_PREFIX = "align"
 
@@ -65,6 +66,7 @@ class PatternIndex:
                 self.gates_of_word[word] = self.gates_of_word.get(word, 0) | bit
         self.units_of_word = {word: sum(1 << n for n in set(ns)) for word, ns in self.by_word.items()}
         self.ungated_bits = sum(1 << n for n in self.ungated)
+        self.kept: dict[tuple[int, int], list[PatternUnit]] = {}
 
     def candidates(self, words: set[str]) -> list[PatternUnit]:
         found = set(self.ungated)
@@ -78,7 +80,17 @@ class PatternIndex:
         return self.gates_of_word.get(lower, 0), self.units_of_word.get(lower, 0)
 
     def candidates_by_bits(self, gates: int, units: int) -> list[PatternUnit]:
-        """candidates() of a sentence given the OR of its words' word_bits: the same units, in order."""
+        """candidates() of a sentence given the OR of its words' word_bits: the same units, in order
+        (kept by those bits: most sentences name few of the indexed words, so they recur)."""
+        key = (gates, units)
+        known = self.kept.get(key)
+        if known is None:
+            if len(self.kept) >= MAX_KEPT:
+                self.kept.clear()
+            known = self.kept[key] = self._candidates_by_bits(gates, units)
+        return known
+
+    def _candidates_by_bits(self, gates: int, units: int) -> list[PatternUnit]:
         found, out, need = units | self.ungated_bits, [], self.gate_need
         while found:
             low = found & -found

@@ -28,6 +28,10 @@ FLAG_GETTERS = {key: _GETTERS[getattr(attrs, key)]
 OPS = {None: (1, 1), "1": (1, 1), "?": (0, 1), "*": (0, None), "+": (1, None)}
 
 
+MISSING = object()
+MAX_KEPT = 20_000  # answers kept per pattern (any_atom, covering); past this, start again
+
+
 class UnsupportedPattern(ValueError):
     pass
 
@@ -180,6 +184,8 @@ class TokenPattern:
     min_length: int
     max_length: int | None
     any_atom: dict  # token mask -> whether some atom accepts it (filled as masks are met)
+    relevant: int  # every check bit some atom reads
+    covering: dict  # longest_covering's answers by word classes (see there)
 
     @classmethod
     def compile(cls, pattern: list[dict]) -> "TokenPattern":
@@ -195,7 +201,11 @@ class TokenPattern:
                 reach.append(reach[-1] + 1)
             closures.append(tuple(reach))
         max_length = None if any(kind == REPEAT for _, kind in atoms) else len(atoms)
-        return cls(tuple(atoms), tuple(closures), sum(kind == ONE for _, kind in atoms), max_length, {})
+        relevant = 0
+        for need, _ in atoms:
+            relevant |= need
+        return cls(tuple(atoms), tuple(closures), sum(kind == ONE for _, kind in atoms), max_length, {},
+                   relevant, {})
 
     @property
     def accept(self) -> int:
@@ -224,12 +234,41 @@ class TokenPattern:
                 return True
         return False
 
+    def nearest(self, features: list[tuple], i: int) -> int | None:
+        """The smallest radius r such that tokens [i - r, i + r] (clipped to the tokens) hold a
+        match, or None when none do: clauses.closeness's bisection over matches_anywhere, in one
+        pass. Each live state keeps the latest start that reaches it: for a given end, the
+        latest start is the nearest match."""
+        masks = masks_of(features)
+        atoms, closures, accept = self.atoms, self.closures, self.accept
+        live: dict[int, int] = {}
+        best = None
+        for position in range(len(masks)):
+            for state in closures[0]:
+                live[state] = position  # a match starting here starts latest
+            mask, reached = masks[position], {}
+            for state, begun in live.items():
+                if state < accept:
+                    need, kind = atoms[state]
+                    if mask & need == need:
+                        for target in closures[state if kind == REPEAT else state + 1]:
+                            if begun > reached.get(target, -1):
+                                reached[target] = begun
+            live = reached
+            if accept in live:
+                radius = max(i - live[accept], position - i)
+                if best is None or radius < best:
+                    best = radius
+                if position >= i and position - i >= best:
+                    break  # every later end is farther
+        return best
+
     def accepts_somewhere(self, mask: int) -> bool:
         """Whether some atom accepts a token with these check bits."""
         known = self.any_atom.get(mask)
         if known is None:
             known = self.any_atom[mask] = any(mask & need == need for need, _ in self.atoms)
-            if len(self.any_atom) > 10_000:
+            if len(self.any_atom) > MAX_KEPT:
                 self.any_atom.clear()
         return known
 
@@ -246,12 +285,27 @@ class TokenPattern:
         while start > low and accepts(masks[start - 1]):
             start -= 1
         low = start
-        if self.min_length > 1:  # nor end after one: the run of accepted tokens must hold a match
-            stop, length = i + 1, len(masks)
-            while stop < length and stop - low < self.min_length and accepts(masks[stop]):
-                stop += 1
-            if stop - low < self.min_length:
-                return None
+        # Nor can it end after one; and the answer depends only on that run of tokens, by the
+        # checks this pattern reads: such runs recur (the same words, or words of the same
+        # classes, around an align word), so their answers are kept.
+        stop, length = i + 1, len(masks)
+        while stop < length and stop - i <= FORWARD_SLACK and accepts(masks[stop]):
+            stop += 1
+        if stop < length and accepts(masks[stop]):
+            return self._forward(features, masks, i, low)  # a long run: past FORWARD_SLACK
+        if stop - low < self.min_length:
+            return None
+        relevant = self.relevant
+        key = (i - low, tuple([mask & relevant for mask in masks[low:stop]]))
+        known = self.covering.get(key, MISSING)
+        if known is MISSING:
+            if len(self.covering) >= MAX_KEPT:
+                self.covering.clear()
+            known = self.covering[key] = self._forward(features, masks, i, low)
+        return known
+
+    def _forward(self, features, masks, i: int, low: int) -> int | None:
+        """longest_covering from the earliest start `low`."""
         # Forward from `low`, each live state keeps the earliest start that reaches it: for a
         # given end, the earliest start is the longest match.
         atoms, closures, accept = self.atoms, self.closures, self.accept

@@ -181,6 +181,15 @@ def test_engine_windows_over_every_labelled_text_agree_with_spacy(engine):
                     ours = unit.pattern.longest_covering(window, at, WINDOW)
                     assert ours == covering.get(n), (unit.rule, text)
                     assert unit.pattern.matches_anywhere(window, c_lo - lo, c_hi - lo) == (n in in_clause), (unit.rule, text)
+                    # how near the clause's match is: one pass, as the bisection over matches_anywhere says
+                    clause = window.window(c_lo - lo, c_hi - lo)
+                    radius = unit.pattern.nearest(clause, i - c_lo)
+                    if n in in_clause:
+                        bisected = clauses.closeness(lambda a, b: unit.pattern.matches_anywhere(clause, a, b),
+                                                     (0, len(clause)), i - c_lo)
+                        assert clauses.REACH + 1 - radius == bisected, (unit.rule, text)
+                    else:
+                        assert radius is None, (unit.rule, text)
                 windows += 1
     assert windows >= len(texts)  # every text has at least one align word
 
