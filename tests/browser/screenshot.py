@@ -6,6 +6,10 @@
     card-narrow.png                     the card in a 400 px wide window
 
     python tests/browser/screenshot.py
+
+and draft-card.png, a mark in the reader's own draft with its rewrites:
+
+    python tests/browser/screenshot.py draft
 """
 from __future__ import annotations
 
@@ -89,8 +93,50 @@ def shoot_marks(context, fixtures, theme: str, path: Path) -> None:
     page.close()
 
 
+DRAFT_MARK_JS = """() => {
+    const h = CSS.highlights.get('align-draft');
+    const r = h && [...h].find(r => r.toString() === 'alignment');
+    if (!r) return null;
+    const q = r.getClientRects()[0];
+    return {x: q.left + q.width / 2, y: q.top + q.height / 2};
+}"""
+
+
+def shoot_draft(context, fixtures, path: Path) -> None:
+    """A mark in the reader's own draft (the rich editor of tests/fixtures/drafts.html) and its
+    card offering the rewrites."""
+    page = context.new_page()
+    page.set_viewport_size({"width": 1040, "height": 1000})
+    page.goto(fixtures.url("/drafts.html"))
+    page.wait_for_function("document.documentElement.dataset.editorReady === '1' || !!document.documentElement.dataset.editorError")
+    page.wait_for_function("document.documentElement.dataset.alignLensStatus === 'ready'")
+    page.locator(".ck-editor__editable").click()
+    page.keyboard.type("Great post. I'd say we made real progress on alignment this year, but the lab's claim "
+                       "that alignment is solved for its chatbots goes too far.", delay=5)
+    point = poll(page, DRAFT_MARK_JS, timeout=20)
+    page.mouse.click(point["x"], point["y"])
+    poll(page, f"() => {{ const c = {SHADOW}.querySelector('.card'); return !c.hidden && !c.querySelector('.rewrites').hidden; }}")
+    page.mouse.move(1020, 990)
+    box = page.evaluate(f"""() => {{
+        const c = {SHADOW}.querySelector('.card').getBoundingClientRect();
+        const a = document.querySelector('.ck-editor').getBoundingClientRect();
+        return {{left: Math.min(c.left, a.left), right: Math.max(c.right, a.right), top: Math.min(c.top, a.top),
+                bottom: Math.max(c.bottom, a.bottom), vw: document.documentElement.clientWidth, vh: window.innerHeight}};
+    }}""")
+    m = 24
+    left, top = max(0, box["left"] - m), max(0, box["top"] - 3 * m)
+    page.screenshot(path=str(path), clip={"x": left, "y": top, "width": min(box["vw"], box["right"] + m) - left,
+                                          "height": min(box["vh"], box["bottom"] + m) - top})
+    page.close()
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
+    if sys.argv[1:] == ["draft"]:
+        with extension_session(device_scale_factor=2) as session:
+            shoot_draft(session.context, session.fixtures, OUT / "draft-card.png")
+            print("wrote docs/screenshots/draft-card.png")
+        return
     with extension_session(device_scale_factor=2) as session:
         for theme in ("light", "dark"):
             for name, shoot in (("card", shoot_card), ("notice", shoot_notice)):
