@@ -79,7 +79,7 @@ class ApiServer {
     }
   }
 
-  async start(timeoutMs = 20000) {
+  async start(timeoutMs = 45000) { // spaCy and the rules load in 1-2 s, but a loaded 2-core machine has taken 17 s
     if (await this.healthy()) throw new Error(`something already answers on ${this.url}`);
     this.proc = spawn(PYTHON, ["-m", "server", "--port", String(this.port)], {
       cwd: SERVER_DIR, stdio: ["ignore", "pipe", "pipe"],
@@ -276,7 +276,7 @@ before(async () => {
   }, api.url);
   await options.close();
   console.log(`# Firefox ${await browser.version()} and the server up in ${Date.now() - started} ms`);
-}, { timeout: 40000 });
+}, { timeout: 60000 });
 
 after(async () => {
   if (browser && !(await within(browser.close(), 10000))) {
@@ -410,7 +410,7 @@ test("the options page lists every rule the server reports", { timeout: 20000 },
     for (const [i, rule] of rules.entries()) {
       const title = rule.title || rule.id;
       assert.ok(listed[i].text.includes(title), `rule ${rule.id}: title "${title}" not shown`);
-      assert.equal(listed[i].on, rule.enabled_by_default !== false, `rule ${rule.id}: switch state`);
+      assert.equal(listed[i].on, true, `rule ${rule.id}: switch state (every rule ships on)`);
     }
     // and the server field shows where the add-on is pointed, and that it answers
     assert.equal(await options.evaluate(() => document.getElementById("server-url").value), api.url);
@@ -423,7 +423,7 @@ test("the options page lists every rule the server reports", { timeout: 20000 },
   }
 });
 
-test("server off: no marks and no errors, an \"off\" badge and \"–\" in the popup; back on: the marks return without a reload", { timeout: 45000 }, async () => {
+test("server off: no marks and no errors, an \"off\" badge and \"–\" in the popup; back on: the marks return without a reload", { timeout: 60000 }, async () => {
   await api.stop();
   assert.equal(await api.healthy(), false);
   const page = await openLessWrong(`${LW}/posts/fx2/while-the-server-is-off`);
