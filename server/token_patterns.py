@@ -185,6 +185,8 @@ class TokenPattern:
     max_length: int | None
     any_atom: dict  # token mask -> whether some atom accepts it (filled as masks are met)
     relevant: int  # every check bit some atom reads
+    wildcard: bool  # some atom accepts every token
+    single_bits: bool  # every atom needs exactly one bit
     covering: dict  # longest_covering's answers by word classes (see there)
 
     @classmethod
@@ -205,7 +207,8 @@ class TokenPattern:
         for need, _ in atoms:
             relevant |= need
         return cls(tuple(atoms), tuple(closures), sum(kind == ONE for _, kind in atoms), max_length, {},
-                   relevant, {})
+                   relevant, any(need == 0 for need, _ in atoms),
+                   all(need and not need & (need - 1) for need, _ in atoms), {})
 
     @property
     def accept(self) -> int:
@@ -281,17 +284,27 @@ class TokenPattern:
         low = max(0, i - limit)
         # Every token of a match is accepted by some atom, so a match covering i cannot start
         # before a token no atom accepts: most patterns name their words, and start at i or near.
-        accepts, start = self.accepts_somewhere, i
-        while start > low and accepts(masks[start - 1]):
-            start -= 1
+        accepts, start, union = self.accepts_somewhere, i, self.relevant
+        # Nor can it end after one, nor end more than max_length tokens after i; and the answer
+        # depends only on that run of tokens, by the checks this pattern reads: such runs recur
+        # (the same words, or words of the same classes, around an align word), so they are kept.
+        length = len(masks)
+        end = min(length, i + (FORWARD_SLACK + 1 if self.max_length is None else self.max_length))
+        stop = i + 1
+        if self.wildcard:  # some atom takes any token
+            start, stop = low, end
+        elif self.single_bits:  # some atom accepts a token iff it has one of their bits
+            while start > low and masks[start - 1] & union:
+                start -= 1
+            while stop < end and masks[stop] & union:
+                stop += 1
+        else:
+            while start > low and accepts(masks[start - 1]):
+                start -= 1
+            while stop < end and accepts(masks[stop]):
+                stop += 1
         low = start
-        # Nor can it end after one; and the answer depends only on that run of tokens, by the
-        # checks this pattern reads: such runs recur (the same words, or words of the same
-        # classes, around an align word), so their answers are kept.
-        stop, length = i + 1, len(masks)
-        while stop < length and stop - i <= FORWARD_SLACK and accepts(masks[stop]):
-            stop += 1
-        if stop < length and accepts(masks[stop]):
+        if stop == end and end < length and self.max_length is None and accepts(masks[stop]):
             return self._forward(features, masks, i, low)  # a long run: past FORWARD_SLACK
         if stop - low < self.min_length:
             return None
