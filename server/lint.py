@@ -2,8 +2,9 @@
 
 A file is one page (its paragraphs give each other context). What is not prose is masked first,
 by `masked()`: each skipped character becomes a space (a block-level HTML tag a line break), so
-the masked text has the original's length and every offset the engine returns is an offset into
-the original file, turned into a 1-based line and a column counted in characters.
+the masked text has the original's length; `prose()` then makes each run of spaces one (keeping
+paragraph and block breaks) and remembers where each character came from, so every offset the
+engine returns maps to the original file, as a 1-based line and a column counted in characters.
 
 Output: `path:line:column: sense "word": question [rule]` (Vale's, flake8's and LanguageTool's
 convention), or `--format json`. Exit status: 0 nothing ambiguous, 1 something ambiguous, 2 a
@@ -41,6 +42,9 @@ BLOCK_TAGS = frozenset("""address article aside blockquote body br dd details di
 ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 LINK_TARGET = re.compile(r"\]\((<[^>\n]*>|[^)\s]*)(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^)\n]*\)))?\s*\)")
 REFERENCE = re.compile(r"^ {0,3}\[[^\]\n]+\]:[ \t]*\S+.*$", re.MULTILINE)
+# Emphasis delimiters (*, _, ~~) next to a word: masked so "**alignment**" reads as the word in
+# its phrase ("progress on **alignment**"); "_" inside a word (snake_case) is not one.
+EMPHASIS = re.compile(r"(?<![\w*~])(?:\*{1,3}|_{1,3}|~~)(?=[^\s*_~])|(?<=[^\s*_~])(?:\*{1,3}|_{1,3}|~~)(?![\w*~])")
 URL = re.compile(r"\b(?:(?:https?|ftp|file)://|www\.|mailto:)[^\s<>\"'`]+", re.IGNORECASE)
 
 
@@ -55,8 +59,8 @@ def blank(chars: list[str], start: int, end: int, newline: bool = False) -> None
 def masked(text: str, kind: str) -> str:
     """text with everything that is not prose replaced by spaces, same length, line breaks kept.
 
-    markdown: front matter, fenced and indented code blocks, inline code, link targets and
-    reference definitions, and everything html masks. html: comments, tags with their attributes
+    markdown: front matter, fenced and indented code blocks, inline code, emphasis delimiters,
+    link targets and reference definitions, and everything html masks. html: comments, tags with their attributes
     (a block-level tag becomes a line break, ending the sentence), the content of <code>, <pre>,
     <script>, <style> and similar elements, entities. All kinds: URLs."""
     chars = list(text)
@@ -73,6 +77,8 @@ def masked(text: str, kind: str) -> str:
             blank(chars, match.start(), match.end())
     if kind == "markdown":
         current = "".join(chars)
+        for match in EMPHASIS.finditer(current):
+            blank(chars, match.start(), match.end())
         for match in LINK_TARGET.finditer(current):
             blank(chars, match.start() + 1, match.end())
         for match in REFERENCE.finditer(current):
@@ -177,6 +183,41 @@ def kind_of(path: str, forced: str | None) -> str:
 
 # -- checking -----------------------------------------------------------------------------------
 PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
+SPACE_RUN = re.compile(r"\s+")
+# A Markdown line that starts a block of its own (heading, list item, quote, table row) keeps the
+# line break before it: its sentence ends there.
+BLOCK_START = re.compile(r"#{1,6}\s|[-*+]\s|\d{1,9}[.)]\s|>|\|")
+
+
+def prose(text: str, kind: str) -> tuple[str, list[int]]:
+    """The text the engine reads, and for each of its characters the offset in `text` it came from.
+
+    The masked text with each run of spaces, line breaks and masked characters made one space,
+    since spaCy makes extra spaces tokens of their own (breaking "progress on **alignment**")
+    and the engine ends a sentence at a line break (breaking a hard-wrapped paragraph); a run
+    holding a blank line of the file becomes a paragraph break, one holding a block-level tag or
+    a line break before a Markdown block becomes a line break."""
+    plain = masked(text, kind)
+    out, origin, last = [], [], 0
+    for run in SPACE_RUN.finditer(plain):
+        out.append(plain[last:run.start()])
+        origin.extend(range(last, run.start()))
+        start, end = run.span()
+        newlines = text.count("\n", start, end)
+        if newlines >= 2:
+            glue = "\n\n"
+        elif any(plain[i] == "\n" and text[i] != "\n" for i in range(start, end)) or (
+                newlines and kind == "markdown" and BLOCK_START.match(text, end)):
+            glue = "\n"
+        else:
+            glue = " "
+        out.append(glue)
+        origin.extend([start] * len(glue))
+        last = end
+    out.append(plain[last:])
+    origin.extend(range(last, len(plain)))
+    origin.append(len(plain))
+    return "".join(out), origin
 
 
 def blocks(masked_text: str) -> list[tuple[int, str]]:
@@ -217,18 +258,21 @@ class Positions:
 def check_text(engine, text: str, kind: str, disabled: frozenset = frozenset()) -> list[dict]:
     """The findings of one file, in file order: each with code-point start/end into `text`, line
     and column (1-based) of both ends, and its rewrites placed the same way."""
-    page = blocks(masked(text, kind))
+    read, origin = prose(text, kind)
+    page = blocks(read)
     found = engine.analyze([b for _, b in page], disabled) if page else []
     where = Positions(text)
     out = []
     for (offset, block), findings in zip(page, found):
         index = utf16_to_index(block)
+
+        def span(start: int, end: int) -> dict:  # UTF-16 units into the block -> the file's characters
+            first, last = offset + index(start), offset + index(end) - 1
+            return place(where, origin[first], origin[last] + 1)
         for finding in findings:
-            start, end = offset + index(finding["start"]), offset + index(finding["end"])
             item = {k: v for k, v in finding.items() if k not in ("start", "end", "sentence", "rewrites")}
-            item.update(place(where, start, end))
-            item["rewrites"] = [{"sense": r["sense"], "text": r["text"],
-                                 **place(where, offset + index(r["start"]), offset + index(r["end"]))}
+            item.update(span(finding["start"], finding["end"]))
+            item["rewrites"] = [{"sense": r["sense"], "text": r["text"], **span(r["start"], r["end"])}
                                 for r in finding.get("rewrites", [])]
             out.append(item)
     return out

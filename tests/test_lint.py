@@ -70,6 +70,29 @@ def test_block_level_tags_end_a_sentence():
     assert result.index("\n") < result.index("Next") and result.startswith("\n")
 
 
+@pytest.mark.parametrize("text,kind,expected", [
+    ("We made progress on\nalignment, **really**.", "markdown", "We made progress on alignment, really ."),
+    ("One.\n\n\nTwo `code` three.", "markdown", "One.\n\nTwo three."),
+    ("Intro\n# Heading\n- item\n1. first\n> quote", "markdown", "Intro\n# Heading\n- item\n1. first\n> quote"),
+    ("<p>One</p><p>Two <em>three</em>\nfour</p>", "html", "\nOne\nTwo three four\n"),
+    ("Plain\nwrapped   line.", "text", "Plain wrapped line."),
+])
+def test_prose_is_what_the_engine_reads(text, kind, expected):
+    read, origin = lint.prose(text, kind)
+    assert read == expected
+    assert len(origin) == len(read) + 1
+    assert all(text[origin[i]] == c for i, c in enumerate(read) if not c.isspace())
+
+
+def test_emphasis_and_wrapped_lines_do_not_change_the_decision(engine, tmp_path):
+    plain, marked = tmp_path / "plain.md", tmp_path / "marked.md"
+    plain.write_text("We made real progress on alignment with our AI models.\n")
+    marked.write_text("We made real progress on\n**alignment** with our _AI_ models.\n")
+    rule = QUESTION.match(run(engine, [str(plain)])[1]).group("rule")
+    [line] = run(engine, [str(marked)])[1].splitlines()
+    assert QUESTION.match(line).group("line", "column", "rule") == ("2", "3", rule)
+
+
 def test_blocks_are_the_paragraphs_with_their_offsets():
     text = "One.\n\n  Two,\nstill two.\n \n\nThree."
     assert lint.blocks(text) == [(0, "One."), (8, "Two,\nstill two."), (27, "Three.")]
