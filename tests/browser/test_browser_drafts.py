@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from .lens_support import REPO, update_settings
+from .lens_support import REPO, poll, update_settings
 
 FIXTURE = "/drafts.html"
 ARTIFACTS = REPO / "tests" / ".artifacts"
@@ -245,6 +245,26 @@ def test_textarea_mirror_marks_rewrite_and_undo(browser, page, proxy):
     assert page.console_errors == []
 
 
+def test_plain_contenteditable_rewrite_and_undo(browser, page, proxy):
+    """A contenteditable with no editor behind it: the browser's own insertText edits it, and its
+    own undo brings the original back."""
+    open_fixture(browser, page)
+    page.locator("#plain-editor").click()
+    page.keyboard.type(FIRST, delay=10)
+    marks, _ = wait_until(page, DRAFT_MARKS_JS)
+    assert marks == [["editor", "alignment"]]
+    point = page.evaluate(MARK_POINT_JS, ["editor", "alignment", 0])
+    page.mouse.click(point["x"], point["y"])
+    wait_until(page, REWRITES_JS)
+    page.locator("align-lens-ui .rewrites button.product").click()
+    wait_until(page, "t => document.getElementById('plain-editor').textContent === t",
+               FIRST.replace("progress on alignment", "progress on product alignment"))
+    page.keyboard.press("Control+z")
+    wait_until(page, "t => document.getElementById('plain-editor').textContent === t", FIRST)
+    wait_until(page, DRAFT_MARKS_JS)
+    assert page.console_errors == []
+
+
 def test_fast_typing_sends_a_bounded_number_of_requests(browser, page, proxy):
     open_fixture(browser, page)
     page.locator(".ck-editor__editable").click()
@@ -270,7 +290,13 @@ def test_fast_typing_sends_a_bounded_number_of_requests(browser, page, proxy):
 
 
 def test_check_my_drafts_off_leaves_editors_alone(browser, page, proxy):
-    update_settings(browser.sw, checkDrafts=False)
+    # switched off on the options page, as a user does
+    options = browser.context.new_page()
+    options.goto(browser.ext_url("extension/options/options.html"))
+    poll(options, "() => document.getElementById('check-drafts').checked === true")
+    options.click("#check-drafts")
+    poll(options, "async () => (await chrome.storage.local.get('settings')).settings.checkDrafts === false")
+    options.close()
     try:
         open_fixture(browser, page)
         page.locator("#markdown").click()
