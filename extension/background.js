@@ -267,12 +267,33 @@ chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
     case "sync-sites":
       work = syncSites().then((ids) => ({ ok: true, ids }));
       break;
+    case "add-site-pending":
+      // the popup is about to ask for this site's permission (see permissions.onAdded below)
+      pendingSite = S.normalizeHost(message.host);
+      work = Promise.resolve({ ok: true });
+      break;
     default:
       return false;
   }
   work.then(sendResponse, (e) => sendResponse({ ok: false, error: String(e && e.message ? e.message : e) }));
   return true;
 });
+
+// A site the popup asked permission for is added here when the permission arrives: Firefox closes
+// the popup while its permission prompt shows, so the popup may never see the answer.
+let pendingSite = null;
+if (chrome.permissions.onAdded) {
+  chrome.permissions.onAdded.addListener(async (granted) => {
+    const host = pendingSite;
+    if (!host || !(granted.origins || []).some((o) => originsFor(host).includes(o))) return;
+    pendingSite = null;
+    await S.update((cur) => ({
+      extraSites: cur.extraSites.includes(host) ? cur.extraSites : [...cur.extraSites, host],
+      disabledHosts: cur.disabledHosts.filter((h) => h !== host),
+    })).catch(() => {});
+    syncSites().catch(() => {});
+  });
+}
 
 chrome.commands.onCommand.addListener((command, tab) => {
   handleCommand(command, tab);

@@ -231,6 +231,9 @@
     add.textContent = `Add ${host}`;
     add.onclick = async () => {
       add.disabled = true;
+      // the worker finishes the adding if this popup closes during the prompt (Firefox does that);
+      // not awaited: the request below must stay in the click's own turn
+      chrome.runtime.sendMessage({ type: "add-site-pending", host }).catch(() => null);
       // asked at the click itself: the browser shows its permission prompt for this site only
       const granted = await chrome.permissions.request({ origins: originsFor(host) }).catch(() => false);
       if (!granted) {
@@ -238,7 +241,10 @@
         add.disabled = false;
         return;
       }
-      await S.update((cur) => ({ extraSites: [...cur.extraSites, host], disabledHosts: cur.disabledHosts.filter((h) => h !== host) }));
+      await S.update((cur) => ({
+        extraSites: cur.extraSites.includes(host) ? cur.extraSites : [...cur.extraSites, host],
+        disabledHosts: cur.disabledHosts.filter((h) => h !== host),
+      }));
       // the worker registers the site's scripts and starts them in its open tabs, this one included
       await chrome.runtime.sendMessage({ type: "sync-sites" }).catch(() => null);
       note.textContent = `Added ${host}; starting…`;
