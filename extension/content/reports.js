@@ -65,9 +65,15 @@
     }
 
     async add(item, reported, pageUrl) {
-      if (!SENSES.includes(reported)) return false;
+      if (!SENSES.includes(reported) || !item.block || typeof item.block.text !== "string") return false;
       const f = item.finding;
-      const { text, labels, wordIndex } = labelled(item, reported, this.findingsOf(item.block.text));
+      let got;
+      try {
+        got = labelled(item, reported, this.findingsOf(item.block.text));
+      } catch (_) {
+        return false;
+      }
+      const { text, labels, wordIndex } = got;
       if (wordIndex < 0) return false;
       const report = {
         id: `report-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
