@@ -105,7 +105,7 @@
   function ruleIdChanges(raw) {
     const out = { repaired: [], dropped: [] };
     const src = isPlainObject(raw) ? raw : {};
-    for (const key of ["disabledRules", "enabledRules"]) {
+    for (const key of ["disabledRules"]) {
       if (!Array.isArray(src[key])) continue;
       for (const v of src[key]) {
         if (isRuleId(v)) continue;
@@ -128,7 +128,6 @@
       version: VERSION,
       serverUrl: normalizeServerUrl(src.serverUrl) || DEFAULT_SERVER_URL,
       disabledRules: stringList(src.disabledRules, ruleId), // rule ids the user turned off
-      enabledRules: stringList(src.enabledRules, ruleId),   // off-by-default rule ids the user turned on
       showClear: src.showClear === true,                    // also mark qualified product / SI uses
       checkDrafts: src.checkDrafts !== false,               // check the user's own drafts in editors (on unless turned off)
       // hosts the user added (content scripts registered at run time)
@@ -174,21 +173,13 @@
   // The rule ids to send as disabled_rules, given the server's rule list (may be null). Only ids
   // the server refuses nothing of: those in its list when it is known, and always ones of its form.
   function disabledRuleIds(settings, rules) {
-    const out = new Set(settings.disabledRules);
-    for (const r of rules || []) {
-      if (r && r.enabled_by_default === false && !settings.enabledRules.includes(r.id)) out.add(r.id);
-    }
-    for (const id of settings.enabledRules) {
-      if (!settings.disabledRules.includes(id)) out.delete(id);
-    }
+    const out = new Set(settings.disabledRules); // every rule ships on: only the user's choices
     const known = Array.isArray(rules) ? new Set(rules.filter((r) => r && isRuleId(r.id)).map((r) => r.id)) : null;
     return [...out].filter((id) => isRuleId(id) && (!known || known.has(id)));
   }
 
   function ruleEnabled(settings, rule) {
-    if (settings.disabledRules.includes(rule.id)) return false;
-    if (rule.enabled_by_default === false) return settings.enabledRules.includes(rule.id);
-    return true;
+    return !settings.disabledRules.includes(rule.id);
   }
 
   function hostEnabled(settings, host) {

@@ -55,7 +55,6 @@ class Rule:
     sense: str
     question: str | None
     explanation: str
-    enabled_by_default: bool
     priority: int      # the rank of the file's tier (PRIORITY_TIERS): higher wins
     scope: str
     context: str
@@ -68,7 +67,7 @@ class Rule:
         """The rule as GET /api/v1/rules shows it."""
         example = next((e for e in self.examples if e.sense == self.sense), None)
         return {"id": self.id, "title": self.title, "description": self.description,
-                "sense": self.sense, "enabled_by_default": self.enabled_by_default,
+                "sense": self.sense,
                 "example": example.text if example else None}
 
 
@@ -145,7 +144,6 @@ def parse_rule(data, path: Path, lexicons: dict, questions: dict) -> Rule:
     return Rule(id=data["id"], title=data["title"], description=data["description"],
                 sense=data["sense"], question=question if data["sense"] == "ambiguous" else None,
                 explanation=data["explanation"],
-                enabled_by_default=data.get("enabled_by_default", True),
                 priority=PRIORITY_TIERS[data["priority"]], scope=scope, context=context,
                 patterns=patterns, exceptions=exceptions, examples=examples, path=str(path))
 

@@ -21,7 +21,7 @@ LW = "https://www.lesswrong.com/posts/abc/a-post"
 
 def rule(id, sense, priority, patterns, scope="phrase", context="always", exceptions=()):
     return Rule(id=id, title=id, description=id, sense=sense, question="q" if sense == "ambiguous" else None,
-                explanation=id, enabled_by_default=True, priority=priority, scope=scope, context=context,
+                explanation=id, priority=priority, scope=scope, context=context,
                 patterns=patterns, exceptions=list(exceptions))
 
 

@@ -72,7 +72,7 @@ def test_schema_questions_are_the_questions_file():
 @pytest.mark.parametrize("change,message", [
     ({"exeptions": []}, "exeptions"),
     ({"priorty": 10}, "priorty"),
-    ({"enabled_by_default": "false"}, "enabled_by_default"),
+    ({"enabled_by_default": False}, "enabled_by_default"),  # every rule ships on; the user turns rules off
     ({"priority": "high"}, "priority"),
     ({"priority": 55}, "priority"),
     ({"context": "sometimes"}, "context"),

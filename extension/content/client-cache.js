@@ -25,9 +25,9 @@
 
   // The key of everything besides a block's own text that the server's answer depends on.
   // The order of rule ids does not matter; the order of the context texts does (it is sent).
-  function requestKey({ serverUrl = "", url = "", title = "", disabledRules = [], enabledRules = [], context = [] } = {}) {
+  function requestKey({ serverUrl = "", url = "", title = "", disabledRules = [], context = [] } = {}) {
     return digest(JSON.stringify([
-      String(serverUrl), String(url), String(title), sorted(disabledRules), sorted(enabledRules),
+      String(serverUrl), String(url), String(title), sorted(disabledRules),
       (context || []).map(String),
     ]));
   }

@@ -59,7 +59,6 @@
         inputs: () => ({
           serverUrl: this.settings.serverUrl,
           disabledRules: this.settings.disabledRules,
-          enabledRules: this.settings.enabledRules,
           url: pageKey(),
           title: document.title,
         }),
@@ -98,8 +97,8 @@
       if (!run) return this.deactivate();
       if (!this.active) return this.activate();
       if (prev.serverUrl !== next.serverUrl) this.scanner.serverChanged();
-      if (JSON.stringify([prev.disabledRules, prev.enabledRules, prev.serverUrl]) !==
-          JSON.stringify([next.disabledRules, next.enabledRules, next.serverUrl])) {
+      if (JSON.stringify([prev.disabledRules, prev.serverUrl]) !==
+          JSON.stringify([next.disabledRules, next.serverUrl])) {
         // show the change from what is known at once, then ask again (the answers are stale)
         this.render().then(() => this.scanner.scan());
       }

@@ -85,8 +85,7 @@
         this.activate();
         return;
       }
-      const rulesChanged = JSON.stringify([prev.disabledRules, prev.enabledRules]) !==
-        JSON.stringify([next.disabledRules, next.enabledRules]);
+      const rulesChanged = JSON.stringify(prev.disabledRules) !== JSON.stringify(next.disabledRules);
       if (prev.serverUrl !== next.serverUrl) this.scanner.serverChanged();
       if (rulesChanged || prev.serverUrl !== next.serverUrl) {
         // Show the change at once from what is known; the answers, now stale under the new

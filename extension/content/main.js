@@ -71,7 +71,6 @@
     inputs: () => ({
       serverUrl: page.settings.serverUrl,
       disabledRules: page.settings.disabledRules,
-      enabledRules: page.settings.enabledRules,
       url: L.dismissals.pageKey(), // the address without its #fragment, which is no new page
       title: document.title,
     }),

@@ -11,7 +11,7 @@
 
   class Scanner {
     // extract(isCancelled) -> blocks; send(message) -> reply; inputs() -> the request's inputs
-    // besides the blocks ({serverUrl, disabledRules, enabledRules, url, title}); render() after
+    // besides the blocks ({serverUrl, disabledRules, url, title}); render() after
     // answers; status: status.PageStatus; isActive() -> bool
     constructor({ extract, send, inputs, render, status, isActive }) {
       this.extract = extract;

@@ -74,10 +74,8 @@
   function toggleRule(rule, on) {
     return S.update((cur) => {
       const disabled = cur.disabledRules.filter((id) => id !== rule.id);
-      const enabled = cur.enabledRules.filter((id) => id !== rule.id);
       if (!on) disabled.push(rule.id);
-      else if (rule.enabled_by_default === false) enabled.push(rule.id);
-      return { disabledRules: disabled, enabledRules: enabled };
+      return { disabledRules: disabled };
     });
   }
 
@@ -221,7 +219,7 @@
     if (area === "local" && changes[S.NOTICE_KEY]) showSettingsNotice();
   });
 
-  $("reset-rules").addEventListener("click", () => S.update({ disabledRules: [], enabledRules: [] }));
+  $("reset-rules").addEventListener("click", () => S.update({ disabledRules: [] }));
 
   S.load().then((s) => {
     settings = s;

@@ -59,7 +59,7 @@ def browser(pw, api, fixtures):
     cleanup_profile(profile)
 
 
-BASELINE = {"disabledRules": [], "enabledRules": [], "showClear": False, "disabledHosts": [], "checkDrafts": True}
+BASELINE = {"disabledRules": [], "showClear": False, "disabledHosts": [], "checkDrafts": True}
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ test("missing or corrupt settings become the defaults", () => {
     assert.equal(s.version, S.VERSION);
     assert.equal(s.serverUrl, "http://127.0.0.1:8765");
     assert.deepEqual(s.disabledRules, []);
-    assert.deepEqual(s.enabledRules, []);
+    assert.equal("enabledRules" in s, false); // every rule ships on: there is nothing to opt into
     assert.equal(s.showClear, false);
     assert.deepEqual(s.extraSites, []);
     assert.deepEqual(s.disabledHosts, []);
@@ -78,18 +78,13 @@ test("normalize is idempotent", () => {
   assert.deepEqual(S.normalize(once), once);
 });
 
-test("disabled_rules sent to the server honour defaults and the user's choices", () => {
-  const rules = [
-    { id: "on-rule", enabled_by_default: true },
-    { id: "off-rule", enabled_by_default: false },
-    { id: "opted-in", enabled_by_default: false },
-  ];
-  const s = S.normalize({ disabledRules: ["on-rule"], enabledRules: ["opted-in"] });
-  assert.deepEqual(S.disabledRuleIds(s, rules).sort(), ["off-rule", "on-rule"]);
+test("disabled_rules sent to the server are the rules the user turned off", () => {
+  const rules = [{ id: "off-rule" }, { id: "on-rule" }];
+  const s = S.normalize({ disabledRules: ["off-rule"], enabledRules: ["on-rule"] }); // an old key is dropped
+  assert.deepEqual(S.disabledRuleIds(s, rules), ["off-rule"]);
   assert.equal(S.ruleEnabled(s, rules[0]), false);
-  assert.equal(S.ruleEnabled(s, rules[1]), false);
-  assert.equal(S.ruleEnabled(s, rules[2]), true);
-  assert.deepEqual(S.disabledRuleIds(s, null), ["on-rule"]); // rules unknown (server offline)
+  assert.equal(S.ruleEnabled(s, rules[1]), true);
+  assert.deepEqual(S.disabledRuleIds(s, null), ["off-rule"]); // rules unknown (server offline)
 });
 
 // A fake chrome.storage.local that, like Chrome's, hands objects back with their keys sorted.
@@ -155,11 +150,10 @@ test("the extension's rule id is the server's (schema and OpenAPI patterns, 64 c
 });
 
 test("stored ids the server would refuse are repaired or dropped, and said so", () => {
-  const raw = { disabledRules: ["Old_Rule", "bad id!", "progress-claim", 5], enabledRules: ["Status.Claim", "x".repeat(65)] };
+  const raw = { disabledRules: ["Old_Rule", "bad id!", "progress-claim", 5, "Status.Claim", "x".repeat(65)] };
   const s = S.normalize(raw);
-  assert.deepEqual(s.disabledRules, ["old-rule", "progress-claim"]);
-  assert.deepEqual(s.enabledRules, ["status-claim"]);
-  for (const id of [...s.disabledRules, ...s.enabledRules]) assert.ok(S.isRuleId(id), id);
+  assert.deepEqual(s.disabledRules, ["old-rule", "progress-claim", "status-claim"]);
+  for (const id of s.disabledRules) assert.ok(S.isRuleId(id), id);
   assert.deepEqual(S.ruleIdChanges(raw), {
     repaired: [["Old_Rule", "old-rule"], ["Status.Claim", "status-claim"]],
     dropped: ["bad id!", "5", "x".repeat(65)],
@@ -168,12 +162,12 @@ test("stored ids the server would refuse are repaired or dropped, and said so", 
 });
 
 test("only ids the server lists are sent; with no list, only ids of its form", () => {
-  const rules = [{ id: "progress-claim" }, { id: "off-rule", enabled_by_default: false }];
+  const rules = [{ id: "progress-claim" }, { id: "other-rule" }];
   const s = S.normalize({ disabledRules: ["Old_Rule", "progress-claim", "gone-rule"] });
-  assert.deepEqual(S.disabledRuleIds(s, rules).sort(), ["off-rule", "progress-claim"]);
+  assert.deepEqual(S.disabledRuleIds(s, rules).sort(), ["progress-claim"]);
   assert.deepEqual(S.disabledRuleIds(s, null).sort(), ["gone-rule", "old-rule", "progress-claim"]);
   // even settings that skipped normalize never send a malformed id
-  assert.deepEqual(S.disabledRuleIds({ disabledRules: ["bad id!", "ok-rule"], enabledRules: [] }, null), ["ok-rule"]);
+  assert.deepEqual(S.disabledRuleIds({ disabledRules: ["bad id!", "ok-rule"] }, null), ["ok-rule"]);
 });
 
 test("a read that repairs rule ids leaves a notice for the options page", async () => {
