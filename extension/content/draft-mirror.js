@@ -9,8 +9,8 @@
   const NS = (root.AlignLens = root.AlignLens || {});
 
   // The draft split at blank lines: [{start, end, code}] covering the value in order; a paragraph
-  // holds no blank line; separators and fenced code (``` or ~~~ to the matching fence) are
-  // code: true (never sent). UTF-16 offsets into the value.
+  // holds no blank line; separators, fenced code (``` or ~~~ to the matching fence) and
+  // indented code blocks are code: true (never sent). UTF-16 offsets into the value.
   function splitDraft(value) {
     // each line's kind: "text", "blank" or "code" (a fence line or inside a fence)
     const lines = [];
@@ -41,7 +41,9 @@
       const start = lines[i].start;
       const end = lines[j].end;
       if (start > at) out.push({ start: at, end: start, code: true });
-      out.push({ start, end, code: false });
+      // a paragraph indented four spaces (or a tab) on every line is an indented code block
+      const indented = value.slice(start, end).split("\n").every((line) => /^(?: {4}|\t)/.test(line));
+      out.push({ start, end, code: indented });
       at = end;
       i = j;
     }
