@@ -3,15 +3,9 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import sys
-import tempfile
-import time
 from pathlib import Path
 
 import pytest
-import requests
 from hypothesis import HealthCheck, settings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -43,55 +37,9 @@ def write_artifact(filename: str, key: str, figures: dict) -> None:
     path.write_text(json.dumps(data, indent=2) + "\n")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class LiveServer:
-    """`python -m server` on a free loopback port; start() and stop() may be called again."""
-
-    def __init__(self, port: int | None = None, extra_args: tuple = ()):
-        self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.extra_args = extra_args
-        self.process = None
-
-    def start(self, timeout: float = 30) -> "LiveServer":
-        env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
-        # A file, not a pipe: a pipe nobody reads would block a server that logs a lot.
-        self.log = tempfile.TemporaryFile(mode="w+")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "server", "--port", str(self.port), *self.extra_args],
-            cwd=REPO, env=env, stdout=self.log, stderr=subprocess.STDOUT, text=True)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                self.log.seek(0)
-                raise RuntimeError(f"server exited: {self.log.read()}")
-            try:
-                if requests.get(self.url + "/api/v1/health", timeout=1).ok:
-                    return self
-            except requests.RequestException:
-                time.sleep(0.1)
-        raise RuntimeError("server did not come up in time")
-
-    def output(self) -> str:
-        """What the server has printed so far."""
-        self.log.flush()
-        self.log.seek(0)
-        return self.log.read()
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.process = None
+# The real server as a subprocess: one helper for these tests and the browser tests
+# (tests/browser/lens_support.py, stdlib only, so its scripts can use it too).
+from browser.lens_support import ApiServer as LiveServer, free_port  # noqa: E402,F401
 
 
 @pytest.fixture(scope="session")
@@ -113,6 +61,8 @@ def client(app):
 
 @pytest.fixture(scope="session")
 def live_server():
+    """The one default-configured real server, shared by every test that does not need its own
+    flags or to kill it; tests must leave it answering."""
     server = LiveServer().start()
     yield server
     server.stop()

@@ -25,6 +25,8 @@ import requests
 
 from conftest import EXTENSION_ORIGIN, LiveServer, write_artifact
 
+pytestmark = [pytest.mark.slow, pytest.mark.faults]
+
 HEADERS = {"Origin": EXTENSION_ORIGIN}
 
 

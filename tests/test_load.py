@@ -24,6 +24,8 @@ import requests
 
 from conftest import EXTENSION_ORIGIN, LiveServer, write_artifact
 
+pytestmark = [pytest.mark.slow, pytest.mark.soak]
+
 LOAD_SECONDS = float(os.environ.get("ALIGNMENT_LENS_LOAD_SECONDS", "20"))
 CLIENTS = 16
 SMALL_CACHE = 256
@@ -112,11 +114,9 @@ def hammer(url: str, seconds: float, make_body, clients: int = CLIENTS):
     return latencies, errors, answers
 
 
-@pytest.fixture(scope="module")
-def load_server():
-    server = LiveServer().start()
-    yield server
-    server.stop()
+@pytest.fixture()
+def load_server(live_server):
+    return live_server  # conftest's shared real server
 
 
 def test_sustained_load_has_no_errors_and_consistent_answers(load_server):

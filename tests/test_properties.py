@@ -22,7 +22,7 @@ import requests
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from conftest import EXTENSION_ORIGIN, LiveServer, examples
+from conftest import EXTENSION_ORIGIN, examples
 
 
 
@@ -118,6 +118,18 @@ def check_reply(blocks, status: int, reply) -> None:
                 assert isinstance(f["question"], str) and f["question"]
 
 
+def shifted_finding(finding: dict, by: int) -> dict:
+    """The finding with every offset in it (its word, its sentence, its rewrites) moved by `by`."""
+    def moved(span):
+        return dict(span, start=span["start"] + by, end=span["end"] + by)
+    out = moved(finding)
+    if "sentence" in finding:
+        out["sentence"] = moved(finding["sentence"])
+    if "rewrites" in finding:
+        out["rewrites"] = [moved(r) for r in finding["rewrites"]]
+    return out
+
+
 def findings_of(reply):
     return [e["findings"] for e in reply["blocks"]]
 
@@ -206,16 +218,26 @@ def test_astral_prefix_shifts_every_finding_by_two_units_each(app, text, k, astr
     plain = post(client, body_for([("a", text)])).get_json()
     prefix = astral * k + "\n"  # its own sentence, with no words: it cannot change any decision
     shifted = post(client, body_for([("a", prefix + text)])).get_json()
-    expected = [dict(f, start=f["start"] + 2 * k + 1, end=f["end"] + 2 * k + 1) for f in findings_of(plain)[0]]
+    expected = [shifted_finding(f, 2 * k + 1) for f in findings_of(plain)[0]]
     assert findings_of(shifted)[0] == expected
 
 
 @examples(200)
 @given(blocks_of(mixed_text(), max_blocks=6), st.randoms(use_true_random=False), page_urls)
-def test_answers_do_not_depend_on_block_order_ids_or_the_cache(app, tiny_cache_client, blocks, rnd, url):
+def test_answers_do_not_depend_on_block_order_ids_or_the_cache(app, engine, tiny_cache_client, blocks, rnd, url):
     client = app.test_client()
     first = post(client, body_for(blocks, url)).get_json()
-    again = post(client, body_for(blocks, url)).get_json()  # now from the cache
+    computed, cached = [], engine.cached
+
+    def spy(run, kind, text, compute, *extra):  # records every result the cache did not have
+        return cached(run, kind, text, lambda: computed.append(kind) or compute(), *extra)
+
+    engine.cached = spy
+    try:
+        again = post(client, body_for(blocks, url)).get_json()
+    finally:
+        del engine.cached
+    assert computed == []  # the same page again is answered from the cache, computing nothing
     cold = post(tiny_cache_client, body_for(blocks, url)).get_json()  # a cache that evicts all the time
     assert findings_of(first) == findings_of(again) == findings_of(cold)
     order = list(range(len(blocks)))
@@ -298,11 +320,9 @@ def test_any_block_count_up_to_the_limit_is_answered_in_order(app, n):
 
 
 # ---- the same invariants through the real server (waitress, real sockets) ------------------------
-@pytest.fixture(scope="module")
-def real_server():
-    server = LiveServer().start()
-    yield server
-    server.stop()
+@pytest.fixture()
+def real_server(live_server):
+    return live_server  # conftest's shared real server
 
 
 @examples(150)

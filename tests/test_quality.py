@@ -13,11 +13,11 @@ LABELLED = sorted((Path(__file__).resolve().parent / "data").glob("labelled*.jso
 
 
 @pytest.mark.parametrize("path", LABELLED, ids=[p.name for p in LABELLED])
-def test_quality_bars_and_ahead_of_baselines(engine, path):
-    ours, baselines, _ = evaluate(engine, load(str(path)))
+def test_quality_bars(engine, path):
+    # (The keyword baselines score F1 0.34-0.55 and false flags 6-100% on these sets, whatever the
+    # rules do, so the bars below already put the rules far ahead of them; test_cli checks the
+    # baselines' figures.)
+    ours, _, _ = evaluate(engine, load(str(path)))
     assert ours["f1"] >= 0.90 and ours["precision"] >= 0.90
     assert ours["qualified"] >= 0.85
     assert ours["false_flag"] <= 0.03
-    for baseline in baselines.values():
-        assert ours["f1"] > baseline["f1"] + 0.2
-        assert ours["false_flag"] < baseline["false_flag"]

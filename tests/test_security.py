@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import EXTENSION_ORIGIN, REPO, LiveServer, free_port
+from conftest import EXTENSION_ORIGIN, REPO, free_port
 
 ENDPOINTS = [("GET", "/api/v1/health"), ("GET", "/api/v1/rules"), ("GET", "/api/v1/openapi.json"),
              ("POST", "/api/v1/analyze")]
@@ -158,11 +158,9 @@ def test_error_messages_are_json_encoded_not_reflected_html(client):
 
 
 # ---- the real server on the wire ----------------------------------------------------------------
-@pytest.fixture(scope="module")
-def real_server():
-    server = LiveServer().start()
-    yield server
-    server.stop()
+@pytest.fixture()
+def real_server(live_server):
+    return live_server  # conftest's shared real server
 
 
 def raw_http(port: int, request: bytes, timeout: float = 10) -> bytes:
@@ -273,11 +271,8 @@ def test_host_0_0_0_0_prints_a_loud_warning_and_still_checks_host():
     assert "WARNING" not in out  # the warning is on stderr, where a terminal shows it even with stdout redirected
 
 
-def test_default_start_prints_no_warning():
-    server = LiveServer().start()
-    try:
-        assert requests.get(server.url + "/api/v1/health", timeout=5).ok
-    finally:
-        server.stop()
-    out = server.output()
+def test_default_start_prints_no_warning(live_server):
+    # conftest's shared server was started with no flags, as the README's command does
+    assert requests.get(live_server.url + "/api/v1/health", timeout=5).ok
+    out = live_server.output()
     assert "WARNING" not in out and "listening on http://127.0.0.1:" in out, out

@@ -45,32 +45,56 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class ApiServer:
-    """`python -m server --port PORT` started from the repo, as a user would."""
+def process_cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time a process has used (from /proc; None where there is none)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
-    def __init__(self, port: int | None = None):
+
+class ApiServer:
+    """`python -m server --port PORT [extra_args]` started from the repo, as a user would; start()
+    and stop() may be called again. The one real-server helper: tests/conftest.py uses it too."""
+
+    def __init__(self, port: int | None = None, extra_args: tuple = ()):
         self.port = port or free_port()
+        self.extra_args = tuple(extra_args)
         self.proc: subprocess.Popen | None = None
         self.url = f"http://127.0.0.1:{self.port}"
-        self._log = tempfile.TemporaryFile()
+        self._log = tempfile.TemporaryFile()  # a file, not a pipe: a pipe nobody reads blocks a chatty server
+        self.startup_s: float | None = None  # how long the last start() took to answer health
+        self.startup_cpu_s: float | None = None  # the CPU time that took (Linux; a loaded machine stretches startup_s)
+
+    @property
+    def process(self) -> subprocess.Popen | None:
+        return self.proc
+
+    @process.setter
+    def process(self, value) -> None:
+        self.proc = value
 
     def start(self, timeout: float = 60.0) -> "ApiServer":
         env = dict(os.environ)
         # keep bytecode out of the repo: "Load unpacked" refuses a top-level __pycache__
         env.setdefault("PYTHONPYCACHEPREFIX", str(Path(tempfile.gettempdir()) / "align-lens-pycache"))
+        began = time.monotonic()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "server", "--port", str(self.port)],
+            [sys.executable, "-m", "server", "--port", str(self.port), *self.extra_args],
             cwd=str(SERVER_DIR), env=env, stdout=self._log, stderr=subprocess.STDOUT,
         )
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited with {self.proc.returncode}: {self.output()}")
+                raise RuntimeError(f"server exited with {self.proc.returncode}: {self.output()[-4000:]}")
             if self.healthy():
+                self.startup_s = time.monotonic() - began
+                self.startup_cpu_s = process_cpu_seconds(self.proc.pid)
                 return self
             time.sleep(0.1)
         self.stop()
-        raise RuntimeError(f"server not healthy within {timeout}s: {self.output()}")
+        raise RuntimeError(f"server not healthy within {timeout}s: {self.output()[-4000:]}")
 
     def healthy(self) -> bool:
         try:
@@ -90,8 +114,10 @@ class ApiServer:
             return json.loads(r.read())
 
     def output(self) -> str:
+        """Everything the server has printed so far."""
+        self._log.flush()
         self._log.seek(0)
-        return self._log.read().decode("utf-8", "replace")[-4000:]
+        return self._log.read().decode("utf-8", "replace")
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
