@@ -250,14 +250,17 @@ class Engine:
         if self.topics.is_ai_site(url):
             return context.AI
         with run.allowance.share(bounds.TOPIC_SHARE):
-            counts = context.Counts()
+            ai = off_topic = 0  # summed as integers: a Counts per block costs more than its lookup
             for n, t in enumerate(candidates):
                 try:
-                    counts += self.cached(run, "near", t, lambda t=t: self.sentence_counts(t, run))
+                    near = self.cached(run, "near", t, lambda t=t: self.sentence_counts(t, run))
                 except bounds.Unfinished as stop:  # the page's topic is read from the blocks analysed
                     run.stop(stop, candidates[n:])
                     candidates = candidates[:n]
                     break
+                ai += near.ai
+                off_topic += near.off_topic
+            counts = context.Counts(ai, off_topic)
             # Reaching the candidates' whole blocks means their sentences tied, so counting those words
             # again cannot tip the balance; it only adds the rest of each block.
             try:
