@@ -283,11 +283,12 @@ class Engine:
         if text not in run.parsed:
             sentences, words, allowance = [], 0, run.allowance
             for start, end in candidate_sentences(text):
+                shown = trimmed(text, start, end)  # the sentence a finding names, without its spaces
                 for piece_start, piece_end, core_start, core_end in bounds.pieces(text, start, end):
                     allowance.check()
                     self.renew_vocabulary()
                     sentence = self.parse_sentence(text[piece_start:piece_end], piece_start, (core_start, core_end),
-                                                   (start, end))
+                                                   shown)
                     if sentence is None:
                         continue
                     room = bounds.MAX_WORDS_PER_BLOCK - words
@@ -471,6 +472,16 @@ def candidate_sentences(text: str):
         start = sentence_start(text, word.start(), floor=end)
         end = sentence_end(text, word.end())
         yield start, end
+
+
+def trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    """[start, end) without the whitespace at either end (a sentence right after another begins at
+    that one's end, before the space between them)."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
 
 
 def is_boundary(text: str, boundary: re.Match) -> bool:

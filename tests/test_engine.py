@@ -82,3 +82,10 @@ def test_a_long_sentence_read_in_pieces_still_names_the_whole_sentence(engine):
     [findings] = engine.analyze([text])
     start = len(text[:text.index("We made")].encode("utf-16-le")) // 2
     assert [f["sentence"] for f in findings] == [{"start": start, "end": len(text.encode("utf-16-le")) // 2}]
+
+
+def test_a_findings_sentence_has_no_surrounding_spaces(engine):
+    text = "We made progress on alignment of AI models.  \n Progress on alignment of AI agents is slow. "
+    [findings] = engine.analyze([text])
+    assert [text[f["sentence"]["start"]:f["sentence"]["end"]] for f in findings] == [
+        "We made progress on alignment of AI models.", "Progress on alignment of AI agents is slow."]
