@@ -239,6 +239,8 @@ def test_memory_after_large_unique_pages_stays_under_the_ceiling():
                              "rss_mb": round(rss_mb(live.process.pid), 1)})
         write_artifact("connections.json", "memory", {"ceiling_mb": RSS_CEILING_MB, "readings": readings})
         assert max(r["rss_mb"] for r in readings) < RSS_CEILING_MB, readings
-        assert max(r["answer_mb"] for r in readings[1:]) < 10, readings
+        # at most 25,000 align words are analysed a request (bounds.py), each finding under about
+        # 640 bytes with its sentence and two rewrites: the answer stays under 16 MB
+        assert max(r["answer_mb"] for r in readings[1:]) < 16, readings
     finally:
         live.stop()
