@@ -58,8 +58,8 @@ def test_repo_root_passes_load_unpacked_checks():
         data = (REPO / path).read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n"
         assert int.from_bytes(data[16:20], "big") == int(size) == int.from_bytes(data[20:24], "big")
-    # Firefox 121+ can load the same manifest
-    assert m["browser_specific_settings"]["gecko"]["strict_min_version"] == "121.0"
+    # Firefox 140+ (the first with the CSS Custom Highlight API) loads the same manifest
+    assert m["browser_specific_settings"]["gecko"]["strict_min_version"] == "140.0"
     assert m["background"]["scripts"][-1] == m["background"]["service_worker"]
 
 
