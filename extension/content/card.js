@@ -97,7 +97,7 @@
     /* Rewrites: only on a mark in the user's own draft (drafts.js) */
     .rewrites { margin: 0 0 12px; padding: 8px 0 0; border-top: 1px solid rgba(0,0,0,0.08); }
     .rewrites[hidden] { display: none; }
-    .rewrites h3 { margin: 0 0 6px; font-size: 11px; font-weight: 600; letter-spacing: 0.04em; text-transform: uppercase; color: #6b7fa8; }
+    .rewrites h3 { margin: 0 0 6px; font-size: 11px; font-weight: 600; letter-spacing: 0.04em; text-transform: uppercase; color: #55698f; }
     .rewrites ul { list-style: none; margin: 0; padding: 0; display: grid; gap: 5px; }
     .rewrites button {
       font: inherit; font-size: 13px; text-align: left; width: 100%; padding: 5px 9px; border-radius: 4px; cursor: pointer;

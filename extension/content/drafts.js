@@ -40,8 +40,8 @@
   class DraftChecker {
     // ui: card.PageUI; theme: theme.Theme; dismissals: dismissals.Dismissals; skip: the extract
     // selector of this site; editors: sites.editorSelectors(host); send: messages.send
-    constructor({ ui, theme, dismissals, skip, editors, send }) {
-      Object.assign(this, { ui, theme, dismissals, skip, editors });
+    constructor({ ui, theme, titles, dismissals, skip, editors, send }) {
+      Object.assign(this, { ui, theme, titles, dismissals, skip, editors });
       this.settings = S.normalize(null);
       this.active = false;
       this.roots = new Map(); // editable root (or textarea) -> {kind: "rich"|"plain", observer, mirror}
@@ -243,6 +243,8 @@
       this.hl.setActive(item);
       // the keyboard stays in the editor: typing goes on (and closes the card)
       this.ui.open(item, { focus: false });
+      // the card shows the rule id until the titles arrive (as for reading marks: clicks.js)
+      if (!this.titles.known) this.titles.ensure().then(() => this.ui.refreshWhy(item));
     }
 
     // The card closed (main.js's onClose).

@@ -126,7 +126,7 @@
 
   // The user's own drafts in the page's editors: a checker of its own (Options: "Check my drafts").
   const drafts = new L.drafts.DraftChecker({
-    ui, theme, dismissals, skip, editors: L.sites.editorSelectors(location.hostname), send: L.messages.send,
+    ui, theme, titles, dismissals, skip, editors: L.sites.editorSelectors(location.hostname), send: L.messages.send,
   });
 
   lifecycle.start();
