@@ -92,7 +92,13 @@
   const keyboard = new L.keyboard.KeyboardNav({ page, ui, hl });
   const clicks = new L.clicks.ClickOpener({ page, ui, hl, theme, titles });
   const hover = new L.hover.HoverHint({ page, hl, ui, open: (item) => clicks.open(item, false) });
-  const watcher = new L.watch.Watcher((info) => lifecycle.onPageChange(info));
+  // Changes inside what the scan skips (the user's editors above all: every keystroke is one)
+  // cannot change what it reads, so they do not wake it.
+  const insideSkipped = (node) => {
+    const el = node.nodeType === Node.ELEMENT_NODE ? node : node.parentElement;
+    return !!(el && el.closest(skip));
+  };
+  const watcher = new L.watch.Watcher((info) => lifecycle.onPageChange(info), { ignore: insideSkipped });
   const lifecycle = new L.lifecycle.Lifecycle({
     page, scanner, renderer, watcher, listeners: [clicks, keyboard, hover], dismissals, status, ui,
     supported: L.highlight.supported,

@@ -370,6 +370,26 @@ def poll(page, js: str, arg=None, timeout: float = 10.0, interval: float = 0.05)
         time.sleep(interval)
 
 
+def content_script_eval(page, expression: str):
+    """Evaluate in the extension's isolated world of the page's main frame (where the content
+    script's test hook `globalThis.__alignLens` lives), through the DevTools protocol."""
+    cdp = page.context.new_cdp_session(page)
+    contexts = []
+    cdp.on("Runtime.executionContextCreated", lambda e: contexts.append(e["context"]))
+    cdp.send("Runtime.enable")  # reports every existing context
+    try:
+        frame = cdp.send("Page.getFrameTree")["frameTree"]["frame"]["id"]
+        ours = [c for c in contexts if c.get("auxData", {}).get("type") == "isolated"
+                and c.get("auxData", {}).get("frameId") == frame and c.get("name") == "Alignment Lens"]
+        assert ours, f"no content-script world in {[c.get('name') for c in contexts]}"
+        reply = cdp.send("Runtime.evaluate", {"expression": expression, "contextId": ours[0]["id"],
+                                              "returnByValue": True, "awaitPromise": True})
+        assert "exceptionDetails" not in reply, reply["exceptionDetails"]
+        return reply["result"].get("value")
+    finally:
+        cdp.detach()
+
+
 def open_popup(context, ext_id: str, tab: int):
     popup = context.new_page()
     popup.goto(f"chrome-extension://{ext_id}/extension/popup/popup.html?tab={tab}")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from .lens_support import REPO, poll, update_settings
+from .lens_support import REPO, content_script_eval, poll, update_settings
 
 FIXTURE = "/drafts.html"
 ARTIFACTS = REPO / "tests" / ".artifacts"
@@ -293,6 +293,29 @@ def test_fast_typing_sends_a_bounded_number_of_requests(browser, page, proxy):
     record("fast_typing", {"seconds": round(typing_s, 2), "keys": keys, "requests": len(during),
                            "keys_per_second": round(keys / typing_s, 1)})
     assert page.console_errors == []
+
+
+COUNT_SCANS_JS = """(() => { const s = globalThis.__alignLens.scanner; s.testScans = 0;
+    const scan = s.scan.bind(s); s.scan = (...a) => { s.testScans++; return scan(...a); }; return true; })()"""
+
+
+def test_typing_in_an_editor_does_not_rescan_the_page(browser, page, proxy):
+    open_fixture(browser, page)
+    page.locator(".ck-editor__editable").click()
+    # Focus adds CKEditor's own UI to the page (a "powered by" balloon): a real page change, once.
+    page.wait_for_timeout(400)
+    assert content_script_eval(page, COUNT_SCANS_JS)
+    page.keyboard.type(FIRST, delay=5)
+    wait_until(page, "() => (CSS.highlights.get('align-draft') || {size: 0}).size >= 1")
+    page.wait_for_timeout(400)  # past the page watcher's own debounce (150 ms)
+    scans = "globalThis.__alignLens.scanner.testScans"
+    assert content_script_eval(page, scans) == 0
+    # while a change to the page's own text does wake the reading scan
+    page.evaluate("document.body.insertAdjacentHTML('beforeend', '<p>A late comment on alignment.</p>')")
+    deadline = time.monotonic() + 5
+    while content_script_eval(page, scans) == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert content_script_eval(page, scans) >= 1
 
 
 def test_check_my_drafts_off_leaves_editors_alone(browser, page, proxy):
