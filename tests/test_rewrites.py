@@ -76,8 +76,8 @@ CASES = [
      "AI risk grows with product misalignment in these models.",
      "AI risk grows with superintelligence misalignment in these models."),
     ("If we can't get alignment right on the first try, the AI may kill us.",
-     "If we can't get alignment in the product sense right on the first try, the AI may kill us.",
-     "If we can't get alignment in the original sense right on the first try, the AI may kill us."),
+     "If we can't get product alignment right on the first try, the AI may kill us.",
+     "If we can't get superintelligence alignment right on the first try, the AI may kill us."),
 ]
 
 
