@@ -257,7 +257,7 @@ class Positions:
 
 def check_text(engine, text: str, kind: str, disabled: frozenset = frozenset()) -> list[dict]:
     """The findings of one file, in file order: each with code-point start/end into `text`, line
-    and column (1-based) of both ends, and its rewrites placed the same way."""
+    and column (1-based) of both ends, and its rewrites and sentence placed the same way."""
     read, origin = prose(text, kind)
     page = blocks(read)
     found = engine.analyze([b for _, b in page], disabled) if page else []
@@ -274,6 +274,7 @@ def check_text(engine, text: str, kind: str, disabled: frozenset = frozenset()) 
             item.update(span(finding["start"], finding["end"]))
             item["rewrites"] = [{"sense": r["sense"], "text": r["text"], **span(r["start"], r["end"])}
                                 for r in finding.get("rewrites", [])]
+            item["sentence"] = span(finding["sentence"]["start"], finding["sentence"]["end"])
             out.append(item)
     return out
 

@@ -161,6 +161,9 @@ def test_json_format_has_places_and_rewrites(engine, tmp_path):
         ("product", 3, 17, "aligned in the product sense"), ("superintelligence", 3, 17, "aligned in the original sense")]
     made = text[:finding["rewrites"][1]["start"]] + finding["rewrites"][1]["text"] + text[finding["rewrites"][1]["end"]:]
     assert made == "# Draft 🙂\n\nIs the AI model aligned in the original sense?\n"
+    sentence = finding["sentence"]
+    assert text[sentence["start"]:sentence["end"]] == "Is the AI model aligned?"
+    assert (sentence["line"], sentence["column"]) == (3, 1)
 
 
 # -- reading ------------------------------------------------------------------------------------
