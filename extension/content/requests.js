@@ -60,16 +60,20 @@
     for (const w of Array.isArray(warnings) ? warnings : []) {
       if (typeof w === "string") {
         if (!NOT_ANALYSED.test(w)) continue;
-        const list = /(\[[^[\]]*\])\s*$/.exec(w);
+        // "<message> (<reason>): <JSON list>" or "<message>: <JSON list>"; the ids are the block
+        // ids sent, so they may hold any character: the list is parsed, never matched.
+        const withReason = w.indexOf("): [");
+        const listAt = withReason >= 0 ? withReason + 3 : w.indexOf(": [") + 2;
         let ids = null;
         try {
-          ids = list ? JSON.parse(list[1]) : null;
+          ids = listAt >= 2 ? JSON.parse(w.slice(listAt)) : null;
         } catch (_) {
           ids = null;
         }
         if (!Array.isArray(ids)) continue;
-        const reason = /\(([^()]*)\)\s*:\s*\[[^[\]]*\]\s*$/.exec(w);
-        out.push({ ids: ids.filter((id) => typeof id === "string"), reason: reason ? reason[1].trim() : "" });
+        const open = withReason >= 0 ? w.indexOf("(") : -1;
+        const reason = open >= 0 && open < withReason ? w.slice(open + 1, withReason).trim() : "";
+        out.push({ ids: ids.filter((id) => typeof id === "string"), reason });
       } else if (w && typeof w === "object") {
         const label = [w.code, w.type, w.message].filter((x) => typeof x === "string").join(" ");
         const ids = Array.isArray(w.blocks) ? w.blocks : Array.isArray(w.ids) ? w.ids : null;

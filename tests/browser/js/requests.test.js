@@ -50,4 +50,8 @@ test("warnings naming blocks not analysed are read; other warnings name none", (
   assert.deepEqual(R.unanalysed(undefined), []);
   assert.deepEqual(R.unanalysed('blocks not analysed: ["b1"]'), []); // not a list of warnings
   assert.deepEqual(R.unanalysed(['unanalysed blocks: ["b1"]']), [{ ids: ["b1"], reason: "" }]);
+  // ids with brackets, parentheses and colons; a reason with its own parentheses
+  assert.deepEqual(R.unanalysed([
+    'blocks not analysed, their findings are empty; send them again later (the limit (25,000) was reached): ["a[1]", "x): [y", "]"]',
+  ]), [{ ids: ["a[1]", "x): [y", "]"], reason: "the limit (25,000) was reached" }]);
 });
