@@ -39,6 +39,10 @@ if [ ! -d tools/web-ext/node_modules/web-ext ] ||
   (cd tools/web-ext && npm ci --silent --no-audit --no-fund)
 fi
 
-# Bytecode outside the tree: Chrome's "Load unpacked" refuses a folder holding __pycache__.
-export PYTHONPYCACHEPREFIX="${PYTHONPYCACHEPREFIX:-${TMPDIR:-/tmp}/alignment-lens-pycache}"
+# Bytecode outside the checkout, so the unpacked extension stays as committed. Not when nothing is
+# written anyway (PYTHONDONTWRITEBYTECODE): a prefix would then hide the installed packages' own
+# bytecode, and every Python process the tests start would compile spaCy afresh (about 3 s each).
+if [ -z "${PYTHONDONTWRITEBYTECODE:-}" ]; then
+  export PYTHONPYCACHEPREFIX="${PYTHONPYCACHEPREFIX:-${TMPDIR:-/tmp}/alignment-lens-pycache}"
+fi
 exec python3 -m pytest -p no:cacheprovider "$@" tests

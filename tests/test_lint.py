@@ -247,7 +247,7 @@ def codecs_bom(encoding):
 # -- the command and the pre-commit hook ------------------------------------------------------------
 def test_usage_error_exits_2():
     result = subprocess.run([sys.executable, "-m", "server", "lint"], cwd=REPO, capture_output=True, text=True,
-                            env={**os.environ, "PYTHONPYCACHEPREFIX": "/tmp/pyc"}, timeout=120)
+                            timeout=120)
     assert result.returncode == 2 and "FILE" in result.stderr
 
 
@@ -264,7 +264,7 @@ def test_pre_commit_hook_definition_runs(tmp_path):
     (tmp_path / "ok.md").write_text("Superintelligence alignment is unsolved.\n")
     (tmp_path / "vague.md").write_text("```\nalignment\n```\n\nIs the AI model aligned?\n")
     command = [sys.executable if word == "python" else word for word in shlex.split(hook["entry"])]
-    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONPYCACHEPREFIX": "/tmp/pyc"}
+    env = {**os.environ, "PYTHONPATH": str(REPO)}  # bytecode as tests/run.sh set it
     # pre-commit appends the staged files' names to the entry and runs it from the repository's root
     ok = subprocess.run(command + ["ok.md"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert ok.returncode == 0 and ok.stdout == ""
