@@ -19,7 +19,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -183,6 +183,49 @@ class FixtureServer:
 
     def url(self, path: str = "/posts/one/two-kinds-of-progress", host: str = "127.0.0.1") -> str:
         return f"http://{host}:{self.port}{path}"
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class StandInHandler(BaseHTTPRequestHandler):
+    """Base of the tests' stand-ins for the API (proxies and refusing servers): quiet, JSON
+    replies, and forwarding to the real server."""
+
+    def log_message(self, *args):
+        pass
+
+    def body(self) -> bytes:
+        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+    def forward(self, upstream: str, data: bytes | None = None) -> tuple[int, bytes]:
+        """This request's path (and, for a POST, `data`) sent to `upstream`: (status, body)."""
+        request = urllib.request.Request(upstream + self.path, data=data,
+                                         headers={"Content-Type": "application/json"} if data is not None else {})
+        with urllib.request.urlopen(request, timeout=10) as r:
+            return r.status, r.read()
+
+    def reply(self, status: int, body) -> None:
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        except OSError:
+            pass  # the extension stopped waiting
+
+
+class StandInServer:
+    """A StandInHandler subclass served on a free loopback port, in a thread."""
+
+    def __init__(self, handler: type[StandInHandler]):
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
     def stop(self) -> None:
         self.httpd.shutdown()

@@ -10,13 +10,10 @@ from __future__ import annotations
 import json
 import threading
 import time
-import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 
-from .lens_support import REPO, content_script_eval, poll, update_settings
+from .lens_support import REPO, StandInHandler, StandInServer, content_script_eval, poll, update_settings
 
 FIXTURE = "/drafts.html"
 ARTIFACTS = REPO / "tests" / ".artifacts"
@@ -26,56 +23,30 @@ FIRST = "We made progress on alignment this year with our AI models."
 SECOND = "The lab says alignment is solved for chatbots."
 
 
-class RecordingProxy:
+class RecordingProxy(StandInServer):
     """Forwards everything to the real API; keeps (time, [block texts]) of each analyze POST."""
 
     def __init__(self, upstream: str):
-        self.upstream = upstream
         self.requests: list[tuple[float, list[str]]] = []
         self.lock = threading.Lock()
         proxy = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
+        class Handler(StandInHandler):
             def do_GET(self):
-                with urllib.request.urlopen(proxy.upstream + self.path, timeout=10) as r:
-                    self.reply(r.status, r.read())
+                self.reply(*self.forward(upstream))
 
             def do_POST(self):
-                data = self.rfile.read(int(self.headers["Content-Length"]))
+                data = self.body()
                 if self.path.endswith("/analyze"):
-                    body = json.loads(data)
                     with proxy.lock:
-                        proxy.requests.append((time.monotonic(), [b["text"] for b in body.get("blocks", [])]))
-                req = urllib.request.Request(proxy.upstream + self.path, data=data,
-                                             headers={"Content-Type": "application/json"})
-                with urllib.request.urlopen(req, timeout=10) as r:
-                    self.reply(r.status, r.read())
+                        proxy.requests.append((time.monotonic(), [b["text"] for b in json.loads(data).get("blocks", [])]))
+                self.reply(*self.forward(upstream, data))
 
-            def reply(self, status, data):
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                except OSError:
-                    pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        super().__init__(Handler)
 
     def since(self, t0: float):
         with self.lock:
             return [r for r in self.requests if r[0] >= t0]
-
-    def stop(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 @pytest.fixture

@@ -7,13 +7,10 @@ console stays clean, and highlights come back by themselves when the server retu
   with the server's message in data-align-lens-error, the badge reads "!" on red, and the popup
   quotes the server and says what to do, while its server line still says the server answers.
 """
-import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from .lens_support import (
-    ApiServer, free_port, highlights, open_popup as _open_popup, poll, tab_id_for, update_settings, wait_ready,
+    ApiServer, StandInHandler, StandInServer, free_port, highlights, open_popup as _open_popup, tab_id_for, update_settings, wait_ready,
 )
 from .test_browser_highlight import EXPECTED_AMBIGUOUS
 
@@ -100,7 +97,7 @@ def test_offline_then_recovers(browser, page):
     assert page.console_errors == []
 
 
-class RefusingServer:
+class RefusingServer(StandInServer):
     """Answers /health and /rules as the real server does (rules from it) and every analyze with
     the error set in `answer`: (status, JSON body)."""
 
@@ -109,18 +106,7 @@ class RefusingServer:
         self.answer = (400, {"error": "disabled_rules[0] is not a rule id (lowercase words joined by '-')"})
         self.analyze_calls = 0
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *a):
-                pass
-
-            def reply(self, status, body):
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
+        class Handler(StandInHandler):
             def do_GET(self):
                 if self.path == "/api/v1/health":
                     self.reply(200, {"status": "ok", "version": "0.1.0"})
@@ -130,18 +116,11 @@ class RefusingServer:
                     self.reply(404, {"error": "no such endpoint"})
 
             def do_POST(self):
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                self.body()
                 outer.analyze_calls += 1
                 self.reply(*outer.answer)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def stop(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(Handler)
 
 
 ERROR_ATTR_JS = "() => document.documentElement.dataset.alignLensError || ''"

@@ -13,7 +13,7 @@ import sys
 import pytest
 
 from .lens_support import (
-    REPO, SERVER_DIR, card_state, click_highlight, highlight_point, highlights, poll, wait_card_open, wait_ready,
+    SERVER_DIR, card_state, click_highlight, highlight_point, highlights, poll, wait_card_open, wait_ready,
 )
 from .test_browser_highlight import EXPECTED_AMBIGUOUS
 
@@ -64,12 +64,12 @@ def notice(page):
 
 
 def shadow_active(page):
-    return page.evaluate(f"""() => {{
+    return page.evaluate("""() => {
         const h = document.querySelector('align-lens-ui');
         if (!h || document.activeElement !== h) return null;
         const a = h.shadowRoot.activeElement;
         return a ? a.className : null;
-    }}""")
+    }""")
 
 
 def active_mark(page):
@@ -306,10 +306,8 @@ def test_contrast_from_computed_styles(browser, page, theme):
     click_highlight(page, "p-progress")
     wait_card_open(page)
     page.locator("align-lens-ui .card .report-open").click()
-    page.evaluate(f"() => {{ const l = globalThis; }}")
     names = ["align-ambiguous", "align-clear-product", "align-clear-superintelligence"]
     got = page.evaluate(CONTRAST_JS, names)
-    print(theme, json.dumps(got, indent=1))
     for name in names:
         m = got["marks"][name]
         assert m["onPage"] >= 3.0, (name, m)

@@ -10,11 +10,9 @@ from __future__ import annotations
 import json
 import threading
 import time
-import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from .lens_support import (
-    highlights, open_popup, poll, set_request_timeout, tab_id_for, update_settings, wait_ready,
+    StandInHandler, StandInServer, highlights, open_popup, poll, set_request_timeout, tab_id_for, update_settings, wait_ready,
 )
 from .test_browser_highlight import EXPECTED_AMBIGUOUS
 
@@ -25,61 +23,37 @@ HOLD_S = 3.0
 NOT_ANALYSED = "blocks not analysed, their findings are empty; send them again later (time budget): {}"
 
 
-class Proxy:
+class Proxy(StandInServer):
     """Forwards to the real API; counts the requests that carried each marked block."""
 
     def __init__(self, upstream: str):
-        self.upstream = upstream
         self.seen = {SLOW: 0, LEFT_OUT: 0}
         self.lock = threading.Lock()
         proxy = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
+        class Handler(StandInHandler):
             def do_GET(self):
-                with urllib.request.urlopen(proxy.upstream + self.path, timeout=10) as r:
-                    self.reply(r.status, r.read())
+                self.reply(*self.forward(upstream))
 
             def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                data = self.body()
+                body = json.loads(data)
                 texts = [b["text"] for b in body.get("blocks", [])]
                 with proxy.lock:
                     for marker in proxy.seen:
                         proxy.seen[marker] += any(marker in t for t in texts)
                 if any(SLOW in t for t in texts):
                     time.sleep(HOLD_S)  # the extension has given up by now
-                req = urllib.request.Request(proxy.upstream + self.path, data=json.dumps(body).encode(),
-                                             headers={"Content-Type": "application/json"})
-                with urllib.request.urlopen(req, timeout=10) as r:
-                    answer = json.loads(r.read())
+                answer = json.loads(self.forward(upstream, data)[1])
                 left = [b["id"] for b in body["blocks"] if LEFT_OUT in b["text"]]
                 if left:
                     for b in answer["blocks"]:
                         if b["id"] in left:
                             b["findings"] = []
                     answer.setdefault("warnings", []).append(NOT_ANALYSED.format(json.dumps(left)))
-                self.reply(200, json.dumps(answer).encode())
+                self.reply(200, answer)
 
-            def reply(self, status, data):
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                except OSError:
-                    pass  # the extension stopped waiting
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def stop(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(Handler)
 
 
 ADD_COMMENT_JS = """paragraphs => {
