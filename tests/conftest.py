@@ -39,7 +39,7 @@ def write_artifact(filename: str, key: str, figures: dict) -> None:
 
 # The real server as a subprocess: one helper for these tests and the browser tests
 # (tests/browser/lens_support.py, stdlib only, so its scripts can use it too).
-from browser.lens_support import ApiServer as LiveServer  # noqa: E402,F401
+from browser.lens_support import ApiServer as LiveServer, free_port  # noqa: E402,F401
 
 
 @pytest.fixture(scope="session")
