@@ -102,6 +102,22 @@ def remove_empty_dirs(*dirs: Path) -> None:
             pass
 
 
+def remove_installed(definition: Path, paths: dict[str, Path], *own_dirs: Path) -> list[str]:
+    """What every uninstall ends with: the service definition and the bytecode go, then the
+    folders install made if they are empty; the log stays."""
+    lines = []
+    if definition.exists():
+        definition.unlink()
+        lines.append(f"removed: {definition}")
+    else:
+        lines.append(f"not installed: {definition} does not exist")
+    shutil.rmtree(paths["pycache"], ignore_errors=True)
+    remove_empty_dirs(*own_dirs)
+    if paths["log"].exists():
+        lines.append(f"log kept: {paths['log']}")
+    return lines
+
+
 def port_in(text: str) -> int | None:
     found = re.search(r"--port\W+(\d+)", text)
     return int(found.group(1)) if found else None
@@ -215,16 +231,9 @@ def systemd_uninstall(name: str = NAME) -> Outcome:
     if link.is_symlink():
         code = 1
         lines.append(f"could not remove {link}")
-    if paths["unit"].exists():
-        paths["unit"].unlink()
-        lines.append(f"removed: {paths['unit']}")
-    else:
-        lines.append(f"not installed: {paths['unit']} does not exist")
-    shutil.rmtree(paths["pycache"], ignore_errors=True)
     # Only our own folders; ~/.config/systemd/user and the like may have been there before.
-    remove_empty_dirs(paths["unit"].parent / "default.target.wants", paths["pycache"].parent, paths["log"].parent)
-    if paths["log"].exists():
-        lines.append(f"log kept: {paths['log']}")
+    lines += remove_installed(paths["unit"], paths, paths["unit"].parent / "default.target.wants",
+                              paths["pycache"].parent, paths["log"].parent)
     return Outcome(code, lines)
 
 
@@ -300,15 +309,7 @@ def launchd_uninstall(name: str = NAME, label: str = LABEL) -> Outcome:
     out = run(["launchctl", "bootout", f"{launchd_domain()}/{label}"])
     if out is not None and out.returncode == 0:
         lines.append(f"stopped and unloaded: {label}")
-    if paths["plist"].exists():
-        paths["plist"].unlink()
-        lines.append(f"removed: {paths['plist']}")
-    else:
-        lines.append(f"not installed: {paths['plist']} does not exist")
-    shutil.rmtree(paths["pycache"], ignore_errors=True)
-    remove_empty_dirs(paths["pycache"].parent, paths["log"].parent)
-    if paths["log"].exists():
-        lines.append(f"log kept: {paths['log']}")
+    lines += remove_installed(paths["plist"], paths, paths["pycache"].parent, paths["log"].parent)
     return Outcome(0, lines)
 
 
@@ -429,15 +430,7 @@ def windows_uninstall(name: str = NAME, task: str = TASK_NAME) -> Outcome:
     elif paths["xml"].exists():
         code = 1
         lines.append(f"schtasks /Delete failed: {said(deleted)}")
-    if paths["xml"].exists():
-        paths["xml"].unlink()
-        lines.append(f"removed: {paths['xml']}")
-    else:
-        lines.append(f"not installed: {paths['xml']} does not exist")
-    shutil.rmtree(paths["pycache"], ignore_errors=True)
-    remove_empty_dirs(paths["xml"].parent)
-    if paths["log"].exists():
-        lines.append(f"log kept: {paths['log']}")
+    lines += remove_installed(paths["xml"], paths, paths["xml"].parent)
     return Outcome(code, lines)
 
 
