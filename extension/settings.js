@@ -99,7 +99,6 @@
     const fixed = v.trim().toLowerCase().replace(/[\s_.]+/g, "-");
     return isRuleId(fixed) ? fixed : null;
   }
-  const ruleId = repairRuleId;
 
   // What normalize() did to the stored rule ids: {repaired: [[from, to]], dropped: [ids]}.
   function ruleIdChanges(raw) {
@@ -127,7 +126,7 @@
     return {
       version: VERSION,
       serverUrl: normalizeServerUrl(src.serverUrl) || DEFAULT_SERVER_URL,
-      disabledRules: stringList(src.disabledRules, ruleId), // rule ids the user turned off
+      disabledRules: stringList(src.disabledRules, repairRuleId), // rule ids the user turned off
       showClear: src.showClear === true,                    // also mark qualified product / SI uses
       checkDrafts: src.checkDrafts !== false,               // check the user's own drafts in editors (on unless turned off)
       // hosts the user added (content scripts registered at run time)
