@@ -29,9 +29,12 @@ from .token_patterns import CLASSES, Features
 CANDIDATE = re.compile(r"align", re.IGNORECASE)
 # The align family as the sense guide lists it; "maligned" and "alignof"-style code names are not members.
 ALIGN_TOKEN = re.compile(r"(?:mis|un|non|re|pre|co|super)?-?align(?:s|ed|ing|ment|ments|er|ers|able)?$", re.IGNORECASE)
-SENTENCE_END = re.compile(r"([.!?…;][\"'”’)\]]*)\s+|\n+")  # a clause after ";" stands alone
+# A clause after ";" stands alone. The lookahead changes no match: it lets the regex engine skip
+# ahead to the characters that can start one, instead of trying both alternatives everywhere.
+SENTENCE_END = re.compile(r"(?=[.!?…;\n])(?:([.!?…;][\"'”’)\]]*)\s+|\n+)")
 NOT_AN_END = re.compile(r"(?:\b(?:e\.g|i\.e|vs|etc|cf|al|Mr|Ms|Dr|St|No|Fig)|\b[A-Z])\.$")  # abbreviations, initials
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+LOOKBACK_CHARS = 600  # how far back a sentence's start is looked for first
 CACHE_SIZE = 25_000  # blocks; bounds memory for a server left running all day
 CACHE_BYTES = 64 * 1024 * 1024  # and their approximate size
 # Approximate sizes of a cache entry and of one decision in it (measured with tracemalloc).
@@ -464,14 +467,45 @@ def candidate_sentences(text: str):
     """Code-point spans of the sentences of text that contain an align-family word.
 
     Boundaries are looked for only around align words, so a long block with one of them costs
-    a few short searches, not a pass over the whole block."""
-    end = 0
+    a few short searches, not a pass over the whole block: the search for a sentence's end goes
+    on to the next align word only when that word is near (the stretch a lookback would read
+    anyway), else the next sentence's start is looked for backwards from its word."""
+    end, ended_by, scan = 0, None, None  # the last sentence's end, the boundary there, the search that found it
     for word in CANDIDATE.finditer(text):
-        if word.start() < end:
+        position = word.start()
+        if position < end:
             continue  # inside the sentence just yielded
-        start = sentence_start(text, word.start(), floor=end)
-        end = sentence_end(text, word.end())
+        if ended_by is None or position - LOOKBACK_CHARS > end:
+            start = sentence_start(text, position, floor=end)
+            scan = SENTENCE_END.finditer(text, word.end())
+            boundary = next(scan, None)
+        else:
+            start, boundary = walk_to(text, position, end, ended_by, scan)
+        while boundary is not None and not is_boundary(text, boundary):
+            boundary = next(scan, None)
+        end, ended_by = sentence_end_at(text, boundary), boundary
         yield start, end
+
+
+def walk_to(text: str, position: int, floor: int, ended_by: re.Match, scan) -> tuple[int, "re.Match | None"]:
+    """sentence_start(text, position, floor) for the word at `position` when floor is the end of
+    the sentence before, taken from the boundary search (`scan`) that found that end, by reading
+    on to the word; and the first boundary candidate after the word.
+
+    sentence_start's own search from floor sees first what is left of `ended_by` past floor:
+    all of it for a run of newlines, else the boundary's trailing whitespace, where only newlines
+    end a sentence."""
+    if ended_by.group(1) is None:
+        start = ended_by.end()
+    else:
+        newline = text.rfind("\n", floor, ended_by.end())
+        start = newline + 1 if newline >= 0 else floor
+    boundary = next(scan, None)
+    while boundary is not None and boundary.start() < position:
+        if is_boundary(text, boundary):
+            start = boundary.end()
+        boundary = next(scan, None)
+    return start, boundary
 
 
 def trimmed(text: str, start: int, end: int) -> tuple[int, int]:
@@ -488,16 +522,16 @@ def is_boundary(text: str, boundary: re.Match) -> bool:
     return not (boundary.group(1) and NOT_AN_END.search(text, max(0, boundary.end(1) - 5), boundary.end(1)))
 
 
-def sentence_end(text: str, position: int) -> int:
-    for boundary in SENTENCE_END.finditer(text, position):
-        if is_boundary(text, boundary):
-            return boundary.end(1) if boundary.group(1) else boundary.start()
-    return len(text)
+def sentence_end_at(text: str, boundary: "re.Match | None") -> int:
+    """Where a sentence ended by this boundary ends (the text's end when there is none)."""
+    if boundary is None:
+        return len(text)
+    return boundary.end(1) if boundary.group(1) else boundary.start()
 
 
 def sentence_start(text: str, position: int, floor: int) -> int:
     """Where the sentence holding `position` begins: after the last boundary before it."""
-    lookback = max(floor, position - 600)  # sentences are rarely longer; widen once if needed
+    lookback = max(floor, position - LOOKBACK_CHARS)  # sentences are rarely longer; widen once if needed
     for low in (lookback, floor) if lookback > floor else (floor,):
         start = None
         for boundary in SENTENCE_END.finditer(text, low, position):
