@@ -7,7 +7,7 @@ from spacy.errors import MatchPatternError
 from spacy.matcher import Matcher
 
 from .rules import RuleError
-from .token_patterns import TokenPattern, UnsupportedPattern
+from .token_patterns import TokenPattern, UnsupportedPattern, masks_of
 
 MAX_KEPT = 20_000  # sentences' candidate lists kept by their word bits
 WINDOW = 12  # tokens either side of an align word that a phrase pattern may reach
@@ -106,10 +106,11 @@ class PatternIndex:
         given in sentence_rules)}, and the rules excepted."""
         lengths = dict(sentence_rules)
         excepted = set()
+        masks = masks_of(features)
         for unit in units:
             if unit.sentence_wide:
                 continue
-            length = unit.pattern.longest_covering(features, i, WINDOW)
+            length = unit.pattern.longest_covering(features, i, WINDOW, masks)
             if length is None:
                 continue
             if unit.is_exception:

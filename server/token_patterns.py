@@ -275,10 +275,15 @@ class TokenPattern:
                 self.any_atom.clear()
         return known
 
-    def longest_covering(self, features: list[tuple], i: int, reach: int) -> int | None:
-        """Length of the longest match that contains token i, or None; matches start at most `reach` before i."""
-        masks = masks_of(features)
-        if not self.accepts_somewhere(masks[i]):
+    def longest_covering(self, features: list[tuple], i: int, reach: int, masks: list[int] | None = None) -> int | None:
+        """Length of the longest match that contains token i, or None; matches start at most `reach`
+        before i. `masks` are masks_of(features), when the caller has them (it tries many patterns)."""
+        if masks is None:
+            masks = masks_of(features)
+        known = self.any_atom.get(masks[i])  # accepts_somewhere, without a call when known
+        if known is None:
+            known = self.accepts_somewhere(masks[i])
+        if not known:
             return None  # no token of the pattern accepts token i, so no match can contain it
         limit = reach if self.max_length is None else min(reach, self.max_length - 1)
         low = max(0, i - limit)
