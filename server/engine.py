@@ -26,12 +26,15 @@ from .rewrites import rewrites_utf16
 from .rules import Rule, load_questions, load_rules
 from .token_patterns import CLASSES, Features
 
-CANDIDATE = re.compile(r"align", re.IGNORECASE)
+# "align" in any case; its first letter as a class lets the regex engine skip to the a's and A's.
+CANDIDATE = re.compile(r"[aA](?i:lign)")
 # The align family as the sense guide lists it; "maligned" and "alignof"-style code names are not members.
 ALIGN_TOKEN = re.compile(r"(?:mis|un|non|re|pre|co|super)?-?align(?:s|ed|ing|ment|ments|er|ers|able)?$", re.IGNORECASE)
-# A clause after ";" stands alone. The lookahead changes no match: it lets the regex engine skip
-# ahead to the characters that can start one, instead of trying both alternatives everywhere.
-SENTENCE_END = re.compile(r"(?=[.!?…;\n])(?:([.!?…;][\"'”’)\]]*)\s+|\n+)")
+# A full stop (or "!", "?", "…", ";": a clause after ";" stands alone) with its closing quotes and
+# brackets, then whitespace; or a run of newlines. Group 1 is the punctuation with its closers, or
+# the first newline (see by_punctuation). Written to begin with one character class, so that the
+# regex engine skips straight to the characters that can start a boundary.
+SENTENCE_END = re.compile(r"([.!?…;\n](?:(?<!\n)[\"'”’)\]]*)?)(?:(?<=\n)\n*|\s+)")
 NOT_AN_END = re.compile(r"(?:\b(?:e\.g|i\.e|vs|etc|cf|al|Mr|Ms|Dr|St|No|Fig)|\b[A-Z])\.$")  # abbreviations, initials
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 LOOKBACK_CHARS = 600  # how far back a sentence's start is looked for first
@@ -495,7 +498,7 @@ def walk_to(text: str, position: int, floor: int, ended_by: re.Match, scan) -> t
     sentence_start's own search from floor sees first what is left of `ended_by` past floor:
     all of it for a run of newlines, else the boundary's trailing whitespace, where only newlines
     end a sentence."""
-    if ended_by.group(1) is None:
+    if not by_punctuation(ended_by):
         start = ended_by.end()
     else:
         newline = text.rfind("\n", floor, ended_by.end())
@@ -519,14 +522,19 @@ def trimmed(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def is_boundary(text: str, boundary: re.Match) -> bool:
-    return not (boundary.group(1) and NOT_AN_END.search(text, max(0, boundary.end(1) - 5), boundary.end(1)))
+    return not (by_punctuation(boundary) and NOT_AN_END.search(text, max(0, boundary.end(1) - 5), boundary.end(1)))
+
+
+def by_punctuation(boundary: re.Match) -> bool:
+    """Whether a SENTENCE_END match is punctuation and whitespace (else a run of newlines)."""
+    return boundary.group(1) != "\n"
 
 
 def sentence_end_at(text: str, boundary: "re.Match | None") -> int:
     """Where a sentence ended by this boundary ends (the text's end when there is none)."""
     if boundary is None:
         return len(text)
-    return boundary.end(1) if boundary.group(1) else boundary.start()
+    return boundary.end(1) if by_punctuation(boundary) else boundary.start()
 
 
 def sentence_start(text: str, position: int, floor: int) -> int:

@@ -3,7 +3,7 @@
 The reference below is the earlier candidate_sentences (a backwards search for each align word's
 sentence start, then a forwards one for its end), kept verbatim. The engine now reads on from one
 sentence's end to the next align word when it is near; its spans must match the reference's for
-every text, including the ones where where a search starts decides what it finds (whitespace with
+every text, including the ones where a search starts decides what it finds (whitespace with
 newlines after a boundary, abbreviations, a lookback that begins inside a boundary).
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from conftest import examples
-from server.engine import candidate_sentences
+from server.engine import CANDIDATE as ENGINE_CANDIDATE, candidate_sentences
 
 CANDIDATE = re.compile(r"align", re.IGNORECASE)
 SENTENCE_END = re.compile(r"([.!?…;][\"'”’)\]]*)\s+|\n+")
@@ -92,3 +92,12 @@ def test_spans_match_when_the_lookback_begins_inside_a_boundary(before, segment,
     tail = "v" * max(0, 600 - len(segment) + min(offset, len(segment)) - 1 - len(after)) + after + " "
     text = head + tail + "align"
     assert list(candidate_sentences(text)) == list(reference_candidate_sentences(text))
+
+
+CASE_PIECES = ["align", "ALIGN", "aLiGn", "alıgn", "ALİGN", "ali\u0307gn", "\u212aalign", "ªlign", "Ålign", "x", " "]
+
+
+@given(st.lists(st.sampled_from(CASE_PIECES), max_size=30).map("".join))
+@examples(500)
+def test_the_candidate_search_finds_align_in_any_case_as_before(text):
+    assert [m.span() for m in ENGINE_CANDIDATE.finditer(text)] == [m.span() for m in CANDIDATE.finditer(text)]
