@@ -29,7 +29,11 @@ from .token_patterns import CLASSES, Features
 # "align" in any case; its first letter as a class lets the regex engine skip to the a's and A's.
 CANDIDATE = re.compile(r"[aA](?i:lign)")
 # The align family as the sense guide lists it; "maligned" and "alignof"-style code names are not members.
-ALIGN_TOKEN = re.compile(r"(?:mis|un|non|re|pre|co|super)?-?align(?:s|ed|ing|ment|ments|er|ers|able)?$", re.IGNORECASE)
+ALIGN_TOKEN = re.compile(r"(?:mis|un|non|re|pre|co|super)?-?align(?:s|ed|ing|ment|ments|er|ers|able)?"
+                         r"(?:[-_]?[1-9]|[\u2081-\u2089])?$", re.IGNORECASE)  # "alignment1": a writer's numbered sense
+# The last character of an align word with a sense index the writer gave it ("alignment2", "aligned₁").
+SENSE_INDEXES = frozenset("123456789\u2081\u2082\u2083\u2084\u2085\u2086\u2087\u2088\u2089")
+SIDES = ("product", "superintelligence")
 # A full stop (or "!", "?", "…", ";": a clause after ";" stands alone) with its closing quotes and
 # brackets, then whitespace; or a run of newlines. Group 1 is the punctuation with its closers, or
 # the first newline (see by_punctuation). Written to begin with one character class, so that the
@@ -205,7 +209,31 @@ class Engine:
             if known is not None:
                 decided[text] = known
                 run.unanalysed.discard(text)
-        return decided
+        return self.with_defined_senses(candidates, decided)
+
+    def with_defined_senses(self, texts: list[str], decided: dict[str, tuple]) -> dict[str, tuple]:
+        """A writer who splits the word into numbered senses ("alignment1" for one problem,
+        "alignment2" for the other) gives each a side where it is defined; the term's other uses on
+        the page, undecided or ambiguous by themselves, take that side (and the rule that found it).
+        Page-wide, like the topic, so it is applied to the cached blocks' decisions, not cached."""
+        numbered = [t for t in texts if any(t[d.end - 1] in SENSE_INDEXES for d, _ in decided.get(t, ()))]
+        if not numbered:
+            return decided
+        sides = {}  # term -> the rule that decided its first use with a side
+        for text in numbered:
+            for d, _ in decided[text]:
+                term = text[d.start:d.end].lower()
+                if term[-1] in SENSE_INDEXES and term not in sides and self.rules[d.rule].sense in SIDES:
+                    sides[term] = d.rule
+        if not sides:
+            return decided
+        out = dict(decided)
+        for text in numbered:
+            decisions = [replace(d, rule=sides[term])
+                         if (term := text[d.start:d.end].lower()) in sides and self.rules[d.rule].sense not in SIDES
+                         else d for d, _ in decided[text]]
+            out[text] = tuple(zip(decisions, self.findings(text, decisions)))
+        return out
 
     def renew_vocabulary(self) -> None:
         """Unique words from page after page would grow spaCy's vocabulary without end: swap in a

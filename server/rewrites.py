@@ -28,6 +28,8 @@ LIST_REF = re.compile(r"@([a-z_]+)")
 ARTICLE_BEFORE = re.compile(r"\b([Aa]n?)(\s+)\Z")
 SPACES = re.compile(r"\s{2,}")
 ARTICLE_INSIDE = re.compile(r"\b([Aa]n?)(\s+)(?=([\w][\w'’]*))")
+# A writer's sense index ("alignment2"): a numbered term is rewritten as its word, the sense said instead.
+SENSE_INDEX = re.compile(r"[-_]?(?:[1-9]|[\u2081-\u2089])$")
 SENTENCE_START = re.compile(r"(?:\A|[.!?:…]\s+|\n\s*|^[>#*\-\s]*)[\"'“‘(\[]*\Z", re.MULTILINE)
 
 
@@ -130,7 +132,7 @@ def fill(template: str, fields: dict) -> str:
 
 def find_form(forms, text: str, start: int, end: int):
     """The first form that fits the word at text[start:end], and the matches of its before/after."""
-    word = text[start:end].lower()
+    word = SENSE_INDEX.sub("", text[start:end].lower())
     low = max(0, start - WINDOW)
     for form in forms:
         if word not in form.words:
@@ -162,7 +164,7 @@ def rewrites(text: str, start: int, end: int, forms=None) -> list[dict]:
     word = text[start:end]
     span_start = before.start() if before else start
     span_end = after.end() if after else end
-    fields = {"word": word.lower()}
+    fields = {"word": SENSE_INDEX.sub("", word.lower())}
     for match in (before, after):
         if match:
             fields.update(match.groupdict(""))

@@ -89,3 +89,17 @@ def test_a_findings_sentence_has_no_surrounding_spaces(engine):
     [findings] = engine.analyze([text])
     assert [text[f["sentence"]["start"]:f["sentence"]["end"]] for f in findings] == [
         "We made progress on alignment of AI models.", "Progress on alignment of AI agents is slow."]
+
+
+def test_a_numbered_sense_takes_the_side_its_definition_gives_on_the_page(engine):
+    definition = "By alignment1 I mean getting a chatbot to follow user instructions."
+    later = "Labs mostly report progress on alignment1, and on alignment₂ hardly at all."
+    # Alone, the later use has no definition: the numbered term is flagged, not left unmarked.
+    assert senses(engine, later) == [("alignment1", "ambiguous"), ("alignment₂", "ambiguous")]
+    [first, second] = engine.analyze([definition, later])
+    assert [(f["text"], f["sense"]) for f in first] == [("alignment1", "product")]
+    # The defined term takes its definition's side and rule; the undefined one stays ambiguous.
+    assert [(f["text"], f["sense"], f["rule"]) for f in second] == [
+        ("alignment1", "product", first[0]["rule"]), ("alignment₂", "ambiguous", "numbered-senses")]
+    # Page-wide, like the topic: the block's own cached answer is unchanged.
+    assert senses(engine, later) == [("alignment1", "ambiguous"), ("alignment₂", "ambiguous")]

@@ -218,3 +218,11 @@ def test_rewrites_always_cover_the_word(before, word, capital, after):
         assert 0 <= rewrite["start"] <= start and start + len(word) <= rewrite["end"] <= len(text)
         assert rewrite["text"].strip() == rewrite["text"] and rewrite["text"]
         assert word.lower() in rewrite["text"].lower()  # the word stays, qualified
+
+
+def test_a_numbered_sense_is_rewritten_as_its_word_with_the_sense_said():
+    text = "Most of the progress was on alignment2."
+    start = text.index("alignment2")
+    [product, si] = rw.rewrites(text, start, start + len("alignment2"))
+    assert rw.apply(text, product) == "Most of the progress was on product alignment."
+    assert rw.apply(text, si) == "Most of the progress was on superintelligence alignment."
