@@ -21,3 +21,16 @@ def test_quality_bars(engine, path):
     assert ours["f1"] >= 0.90 and ours["precision"] >= 0.90
     assert ours["qualified"] >= 0.85
     assert ours["false_flag"] <= 0.03
+
+
+HARD = Path(__file__).resolve().parent / "data" / "hard-1.jsonl"
+
+
+def test_the_hard_set_does_not_fall_back(engine):
+    # hard-1.jsonl was written to be hard (ML papers whose "alignment" is technical, lab posts,
+    # dense essays where the side word sits in another clause); first sight gave F1 0.782, false
+    # flags 0.047. Below the product's bars still, so it holds what has been reached.
+    ours, _, _ = evaluate(engine, load(str(HARD)))
+    assert ours["f1"] >= 0.86 and ours["precision"] >= 0.88
+    assert ours["qualified"] >= 0.85
+    assert ours["false_flag"] <= 0.03
