@@ -54,7 +54,11 @@ class Lexicon:
         entries = [as_tokens(e) for e in (*data.get("words", ()), *data.get("phrases", ()))]
         self.words = frozenset(e[0] for e in entries if len(e) == 1)
         self.phrases = {e for e in entries if len(e) > 1}
-        self.phrase_starts = frozenset(p[0] for p in self.phrases)
+        # Each phrase filed under its first word: a token is compared only with the phrases it can begin.
+        self.phrases_by_start: dict[str, list[tuple]] = {}
+        for phrase in self.phrases:
+            self.phrases_by_start.setdefault(phrase[0], []).append(phrase)
+        self.phrase_starts = frozenset(self.phrases_by_start)
         self.cased = frozenset(data.get("cased", ()))
         self.prefixes = tuple(data.get("prefixes", ()))
         # Count each token once: drop words a prefix already covers, cased forms a word covers.
@@ -86,8 +90,9 @@ class Lexicon:
     def count_phrases(self, lowers: list[str]) -> int:
         if self.phrase_starts.isdisjoint(lowers):
             return 0
-        return sum(1 for i, lower in enumerate(lowers) if lower in self.phrase_starts
-                   and any(tuple(lowers[i:i + len(p)]) == p for p in self.phrases))
+        by_start = self.phrases_by_start
+        return sum(1 for i, lower in enumerate(lowers) if lower in by_start
+                   and any(tuple(lowers[i:i + len(p)]) == p for p in by_start[lower]))
 
 
 class TopicCounter:
