@@ -56,6 +56,7 @@ def closeness(matches, window: tuple[int, int], i: int) -> int:
 
 
 QUALIFIER_REACH = 2  # tokens either side of an align word that are its own qualifiers
+COORDINATORS = frozenset({"and", "or", "nor", "versus", "vs", "vs."})
 
 
 def neighbours(align_tokens: list[int], n: int, lo: int, hi: int) -> list[int]:
@@ -87,7 +88,34 @@ def others_qualifiers(features: list[tuple], i: int, others: list[int], lo: int 
     """The positions (relative to lo) that without_others_qualifiers blanks in features[lo:hi],
     where i and others are relative to lo too; read without copying the tokens."""
     length = (len(features) if hi is None else hi) - lo
-    return {p for j in others
-            for p in range(j - QUALIFIER_REACH, j + QUALIFIER_REACH + 1)
-            if 0 <= p < length and abs(p - j) < abs(p - i)
-            and not (p > j and features[lo + j][1] == "align")}
+    blanked = set()
+    for j in others:
+        joint = coordinator_between(features, lo, i, j)
+        if joint is not None:
+            # "aligning a chatbot to refuse bad requests and aligning a superintelligence": each
+            # conjunct qualifies its own align word; the other's conjunct is blanked, this one's kept.
+            blanked.update(range(joint + 1, j) if j > i else range(j + 1, joint))
+        blanked.update(p for p in range(j - QUALIFIER_REACH, j + QUALIFIER_REACH + 1)
+                       if 0 <= p < length and abs(p - j) < abs(p - i)
+                       and not (p > j and features[lo + j][1] == "align")
+                       and (joint is None or (p > joint) == (j > joint)))
+    return blanked
+
+
+def coordinator_between(features: list[tuple], lo: int, i: int, j: int) -> int | None:
+    """The position (relative to lo) of an "and"/"or" joining the align words at i and j, when
+    both are the same part of speech (two verbs, two nouns), nearest to j; else None."""
+    if not same_kind(features[lo + i][1], features[lo + j][1]):
+        return None
+    step = 1 if j > i else -1
+    for p in range(j - step, i, -step):
+        if features[lo + p][1] in COORDINATORS:
+            return p
+    return None
+
+
+def same_kind(a: str, b: str) -> bool:
+    """Two align words of one part of speech: both verbs ("align", "aligning"), or both nouns."""
+    def kind(word):
+        return "noun" if "alignment" in word else "verb" if word.endswith(("align", "aligning", "aligns")) else "other"
+    return kind(a) == kind(b) != "other"

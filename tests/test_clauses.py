@@ -64,3 +64,20 @@ def test_neighbours_are_the_other_align_words_inside_the_window():
     assert clauses.neighbours([2, 5, 9, 40], 1, 0, 20) == [2, 9]
     assert clauses.neighbours([2, 5, 9, 40], 3, 30, 50) == []
     assert clauses.neighbours([2, 5, 9, 40], 2, 4, 20) == [1]
+
+
+def test_coordinated_uses_each_read_their_own_conjunct(engine):
+    def features(text):
+        return [(t.text, t.lower_) for t in NLP.make_doc(text)]
+
+    f = features("aligning a chatbot to refuse bad requests and aligning a superintelligence")
+    # For the first verb the words before "and" are its own; the other verb and its object are not.
+    assert clauses.others_qualifiers(f, 0, [8]) == {8, 9, 10}
+    # For the second, the first verb and its whole conjunct are the other's.
+    assert clauses.others_qualifiers(f, 8, [0]) == set(range(0, 7))
+    # A noun and a verb are not two conjuncts of one kind: only the qualifiers right beside are blanked.
+    assert clauses.coordinator_between(features("alignment and aligning"), 0, 0, 2) is None
+    text = ("Labs mostly target aligning chat assistants to user instructions or aligning systems far "
+            "beyond human level.")
+    (findings,) = engine.analyze([text])
+    assert [f["sense"] for f in findings] == ["product", "superintelligence"]
