@@ -1,7 +1,7 @@
-"""Drafts (issue 13, the browser half): the user's own writing in a REAL CKEditor 5 and in a
-Markdown <textarea> is checked while they type, after a pause; the card opened from a draft's
-mark offers the server's rewrites, and choosing one edits the draft through the editor's own
-input path, so Ctrl+Z brings the original back.
+"""Drafts (issue 13, the browser half): the user's own writing in a REAL CKEditor 5, a REAL
+Lexical (tests/fixtures/lexical.html) and a Markdown <textarea> is checked while they type,
+after a pause; the card opened from a draft's mark offers the server's rewrites, and choosing
+one edits the draft through the editor's own input path, so Ctrl+Z brings the original back.
 
 Between the extension and the real server sits a pass-through proxy that records every analyze
 request (when, and which block texts), so the tests can count what typing sends."""
@@ -16,8 +16,10 @@ import pytest
 from .lens_support import REPO, StandInHandler, StandInServer, content_script_eval, poll, update_settings
 
 FIXTURE = "/drafts.html"
+LEXICAL_FIXTURE = "/lexical.html"
 ARTIFACTS = REPO / "tests" / ".artifacts"
 CKEDITOR_BUILD = REPO / "tests" / "fixtures" / "editors" / "node_modules" / "ckeditor5" / "dist" / "browser" / "ckeditor5.umd.js"
+LEXICAL_BUILD = REPO / "tests" / "fixtures" / "editors" / "node_modules" / "lexical" / "dist" / "Lexical.prod.js"
 
 FIRST = "We made progress on alignment this year with our AI models."
 SECOND = "The lab says alignment is solved for chatbots."
@@ -107,9 +109,9 @@ def wait_until(page, js, arg=None, timeout=10.0, interval=0.02):
         time.sleep(interval)
 
 
-def open_fixture(browser, page):
-    assert CKEDITOR_BUILD.is_file(), "CKEditor 5 is installed by tests/run.sh (npm ci in tests/fixtures/editors)"
-    page.goto(browser.fixtures.url(FIXTURE))
+def open_fixture(browser, page, path=FIXTURE, build=CKEDITOR_BUILD):
+    assert build.is_file(), f"{build.name} is installed by tests/run.sh (npm ci in tests/fixtures/editors)"
+    page.goto(browser.fixtures.url(path))
     page.wait_for_function("document.documentElement.dataset.editorReady === '1' || !!document.documentElement.dataset.editorError")
     assert page.evaluate("document.documentElement.dataset.editorError || ''") == ""
     page.wait_for_function("document.documentElement.dataset.alignLensStatus === 'ready'")
@@ -162,6 +164,60 @@ def test_ckeditor_draft_marks_rewrite_and_undo(browser, page, proxy):
     page.keyboard.press("Control+z")
     wait_until(page, "html => window.commentEditor.getData() === html", original)
     wait_until(page, "() => (CSS.highlights.get('align-draft') || {size: 0}).size === 2")
+    assert page.console_errors == []
+
+
+
+def test_lexical_draft_marks_rewrite_and_undo(browser, page, proxy):
+    """A REAL Lexical editor (LessWrong's other rich editor): the rewrite reaches Lexical's own
+    editor state, not just its DOM, and Lexical's history undoes it."""
+    open_fixture(browser, page, LEXICAL_FIXTURE, LEXICAL_BUILD)
+    page.locator(".LexicalContentEditable-root").click()
+    page.keyboard.type(FIRST, delay=15)
+    assert page.evaluate("window.lexicalText()") == FIRST
+    marks, _ = wait_until(page, DRAFT_MARKS_JS)
+    assert marks == [["editor", "alignment"]]
+    assert [texts for _, texts in proxy.requests].count([FIRST]) == 1
+    assert len(proxy.requests) <= 2, proxy.requests
+
+    # a second paragraph (Lexical's own <p>): only it is sent
+    page.keyboard.press("End")
+    page.keyboard.press("Enter")
+    before = time.monotonic()
+    page.keyboard.type(SECOND, delay=15)
+    _, waited = wait_until(page, "() => (CSS.highlights.get('align-draft') || {size: 0}).size === 2")
+    record("lexical_pause_to_marks_ms", round(waited * 1000))
+    sent = [t for _, texts in proxy.since(before) for t in texts]
+    assert sent and FIRST not in sent, sent
+    assert any(SECOND in t for t in sent)
+    original = f"{FIRST}\n\n{SECOND}"  # Lexical's text: paragraphs joined by a blank line
+    assert page.evaluate("window.lexicalText()") == original
+
+    point = page.evaluate(MARK_POINT_JS, ["editor", "alignment", 0])
+    page.mouse.click(point["x"], point["y"])
+    state, _ = wait_until(page, REWRITES_JS)
+    assert state["buttons"] == [["product", "product alignment"], ["superintelligence", "superintelligence alignment"]]
+    assert page.evaluate("() => document.activeElement.classList.contains('LexicalContentEditable-root')")
+    # what reaches the page after Lexical's own handler on the root (so: whether Lexical took it)
+    page.evaluate("""() => { window.seenInputs = [];
+        window.addEventListener('beforeinput', e => seenInputs.push([e.inputType, e.defaultPrevented])); }""")
+    page.locator("align-lens-ui .rewrites button.superintelligence").click()
+    rewritten = original.replace("progress on alignment", "progress on superintelligence alignment")
+    wait_until(page, "t => window.lexicalText() === t", rewritten)
+    # one replacement, applied by Lexical to its model (it cancels the event and renders it itself)
+    assert page.evaluate("window.seenInputs") == [["insertReplacementText", True]]
+    assert page.evaluate("() => [...document.querySelectorAll('#lexical-editor p')].map(p => p.textContent)") == \
+        rewritten.split("\n\n")
+    assert page.evaluate(REWRITES_JS) is None
+    wait_until(page, "() => (CSS.highlights.get('align-draft') || {size: 0}).size === 1")
+
+    page.keyboard.press("Control+z")
+    wait_until(page, "t => window.lexicalText() === t", original)
+    wait_until(page, "() => (CSS.highlights.get('align-draft') || {size: 0}).size === 2")
+    # the editor goes on taking typing after the undo, into its state
+    page.keyboard.press("Control+End")
+    page.keyboard.type(" More.", delay=15)
+    wait_until(page, "t => window.lexicalText() === t", original + " More.")
     assert page.console_errors == []
 
 
