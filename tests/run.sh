@@ -26,9 +26,9 @@ if [ ! -d tests/firefox/node_modules/puppeteer-core ] ||
   (cd tests/firefox && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --silent --no-audit --no-fund)
 fi
 
-# CKEditor 5 for the draft-checking tests (its browser build, served with the fixtures), in
+# CKEditor 5 and Lexical for the draft-checking tests (served with the fixtures), in
 # tests/fixtures/editors/node_modules.
-if [ ! -d tests/fixtures/editors/node_modules/ckeditor5 ] ||
+if [ ! -d tests/fixtures/editors/node_modules/ckeditor5 ] || [ ! -d tests/fixtures/editors/node_modules/lexical ] ||
    [ tests/fixtures/editors/package-lock.json -nt tests/fixtures/editors/node_modules/.package-lock.json ]; then
   (cd tests/fixtures/editors && npm ci --silent --no-audit --no-fund)
 fi
