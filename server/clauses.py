@@ -93,8 +93,9 @@ def others_qualifiers(features: list[tuple], i: int, others: list[int], lo: int 
         joint = coordinator_between(features, lo, i, j)
         if joint is not None:
             # "aligning a chatbot to refuse bad requests and aligning a superintelligence": each
-            # conjunct qualifies its own align word; the other's conjunct is blanked, this one's kept.
-            blanked.update(range(joint + 1, j) if j > i else range(j + 1, joint))
+            # conjunct qualifies its own align word; the other's conjunct (all of the window on its
+            # side of the "and") is blanked, this one's kept.
+            blanked.update(range(joint + 1, length) if j > i else range(0, joint))
         blanked.update(p for p in range(j - QUALIFIER_REACH, j + QUALIFIER_REACH + 1)
                        if 0 <= p < length and abs(p - j) < abs(p - i)
                        and not (p > j and features[lo + j][1] == "align")
