@@ -30,7 +30,7 @@ HARD = sorted((Path(__file__).resolve().parent / "data").glob("hard-*.jsonl"))
 def test_the_hard_sets_do_not_fall_back(engine, path):
     # hard-*.jsonl were written to be hard (ML papers whose "alignment" is technical, lab posts,
     # policy documents, dense essays where the side word sits in another clause); on first sight
-    # they scored F1 0.782, 0.850 and 0.844. Still below the product's bars, so this holds what has been
+    # they scored F1 0.782, 0.850, 0.844 and 0.850. Still below the product's bars, so this holds what has been
     # reached.
     ours, _, _ = evaluate(engine, load(str(path)))
     assert ours["f1"] >= 0.86 and ours["precision"] >= 0.88
