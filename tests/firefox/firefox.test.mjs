@@ -260,7 +260,8 @@ before(async () => {
     args: ["--remote-allow-system-access"],
     // pin the add-on's moz-extension:// UUID (Firefox picks a random one per profile)
     extraPrefsFirefox: { "extensions.webextensions.uuids": JSON.stringify({ [ADDON_ID]: uuid }) },
-    timeout: 20000,
+    // Firefox usually starts in 3-5 s, but on a loaded 2-core machine one start took over 20 s
+    timeout: 45000,
     protocolTimeout: 15000,
   });
   // both take a few seconds on 2 cores: in parallel (after() stops whichever came up)
@@ -276,7 +277,7 @@ before(async () => {
   }, api.url);
   await options.close();
   console.log(`# Firefox ${await browser.version()} and the server up in ${Date.now() - started} ms`);
-}, { timeout: 60000 });
+}, { timeout: 90000 });
 
 after(async () => {
   if (browser && !(await within(browser.close(), 10000))) {
