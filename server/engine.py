@@ -22,18 +22,15 @@ from spacy.attrs import IDX, ORTH
 from . import bounds, clauses, context
 from .offsets import Utf16Map
 from .pattern_index import PatternIndex
-from .rewrites import rewrites_utf16
-from .rules import Rule, load_questions, load_rules
+from .rewrites import SENSE_INDEX, SENSE_INDEX_PATTERN, rewrites_utf16
+from .rules import SIDES, Rule, load_questions, load_rules
 from .token_patterns import CLASSES, Features
 
 # "align" in any case; its first letter as a class lets the regex engine skip to the a's and A's.
 CANDIDATE = re.compile(r"[aA](?i:lign)")
 # The align family as the sense guide lists it; "maligned" and "alignof"-style code names are not members.
 ALIGN_TOKEN = re.compile(r"(?:mis|un|non|re|pre|co|super)?-?align(?:s|ed|ing|ment|ments|er|ers|able)?"
-                         r"(?:[-_]?[1-9]|[\u2081-\u2089])?$", re.IGNORECASE)  # "alignment1": a writer's numbered sense
-# The last character of an align word with a sense index the writer gave it ("alignment2", "aligned₁").
-SENSE_INDEXES = frozenset("123456789\u2081\u2082\u2083\u2084\u2085\u2086\u2087\u2088\u2089")
-SIDES = ("product", "superintelligence")
+                         + SENSE_INDEX_PATTERN + "?$", re.IGNORECASE)  # "alignment1": a writer's numbered sense
 # A full stop (or "!", "?", "…", ";": a clause after ";" stands alone) with its closing quotes and
 # brackets, then whitespace; or a run of newlines. Group 1 is the punctuation with its closers, or
 # the first newline (see by_punctuation). Written to begin with one character class, so that the
@@ -216,14 +213,16 @@ class Engine:
         "alignment2" for the other) gives each a side where it is defined; the term's other uses on
         the page, undecided or ambiguous by themselves, take that side (and the rule that found it).
         Page-wide, like the topic, so it is applied to the cached blocks' decisions, not cached."""
-        numbered = [t for t in texts if any(t[d.end - 1] in SENSE_INDEXES for d, _ in decided.get(t, ()))]
+        # A last character that is a digit comes first: a cheap test for the many words without one.
+        numbered = [t for t in texts if any(t[d.end - 1].isdigit() and SENSE_INDEX.search(t, d.start, d.end)
+                                            for d, _ in decided.get(t, ()))]
         if not numbered:
             return decided
         sides = {}  # term -> the rule that decided its first use with a side
         for text in numbered:
             for d, _ in decided[text]:
                 term = text[d.start:d.end].lower()
-                if term[-1] in SENSE_INDEXES and term not in sides and self.rules[d.rule].sense in SIDES:
+                if term not in sides and self.rules[d.rule].sense in SIDES and SENSE_INDEX.search(term):
                     sides[term] = d.rule
         if not sides:
             return decided

@@ -16,12 +16,13 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from .engine import Engine
+from .rules import SIDES
 
 ALIGN_WORD = re.compile(r"\b(?:mis|un|non-?|re|pre|co|super)?align\w*", re.IGNORECASE)
 AI_WORD = re.compile(r"\b(?:AIs?|AGI|ASI|LLMs?|models?|superintelligen\w*|RLHF|GPT\w*|Claude|neural|"
                      r"machine learning|artificial intelligence|agents?|chatbots?)\b", re.IGNORECASE)
 SENSES = ("ambiguous", "product", "superintelligence", "specific", "none")
-QUALIFIED = ("product", "superintelligence")
+QUALIFIED = SIDES  # the uses whose side is scored
 
 
 @dataclass

@@ -19,17 +19,21 @@ from pathlib import Path
 
 import jsonschema
 
+from .rules import SIDES
+
 HERE = Path(__file__).resolve().parent
 REWRITES_PATH = HERE / "rewrites.json"
 SCHEMA_PATH = HERE / "rewrites.schema.json"
-SENSES = ("product", "superintelligence")
+SENSES = SIDES
 WINDOW = 80  # characters before the word that before/if_before read
 LIST_REF = re.compile(r"@([a-z_]+)")
 ARTICLE_BEFORE = re.compile(r"\b([Aa]n?)(\s+)\Z")
 SPACES = re.compile(r"\s{2,}")
 ARTICLE_INSIDE = re.compile(r"\b([Aa]n?)(\s+)(?=([\w][\w'’]*))")
-# A writer's sense index ("alignment2"): a numbered term is rewritten as its word, the sense said instead.
-SENSE_INDEX = re.compile(r"[-_]?(?:[1-9]|[\u2081-\u2089])$")
+# A writer's sense index on an align word ("alignment2", "alignment_1", "alignment₂"): the two senses
+# the word is split into. A numbered term is rewritten as its word, the sense said instead.
+SENSE_INDEX_PATTERN = r"(?:[-_]?[12]|[\u2081\u2082])"
+SENSE_INDEX = re.compile(SENSE_INDEX_PATTERN + "$")
 SENTENCE_START = re.compile(r"(?:\A|[.!?:…]\s+|\n\s*|^[>#*\-\s]*)[\"'“‘(\[]*\Z", re.MULTILINE)
 
 

@@ -24,6 +24,8 @@ SCHEMA_PATH = HERE / "rule.schema.json"
 SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 # The schema is the one source of the rule vocabulary; the code reads it from there.
 SENSES = tuple(SCHEMA["properties"]["sense"]["enum"])
+# The two problems a use can be pinned to (the senses a rewrite or a definition can give).
+SIDES = ("product", "superintelligence")
 SCOPES = tuple(SCHEMA["properties"]["scope"]["enum"])
 # When a rule may fire: always; unless the text is about something other than AI; only in AI text;
 # unless the text is about AI (for technical senses whose words AI writing also uses).
