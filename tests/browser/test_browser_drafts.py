@@ -117,10 +117,10 @@ def open_fixture(browser, page, path=FIXTURE, build=CKEDITOR_BUILD):
     page.wait_for_function("document.documentElement.dataset.alignLensStatus === 'ready'")
 
 
-def test_ckeditor_draft_marks_rewrite_and_undo(browser, page, proxy):
-    open_fixture(browser, page)
-    editable = page.locator(".ck-editor__editable")
-    editable.click()
+def type_two_paragraphs(page, proxy, editable: str, editor: str):
+    """Type FIRST, then SECOND as a new paragraph, into the rich editor at `editable`, checking
+    each is marked after its pause and sent alone; records the pause-to-marks time as `editor`."""
+    page.locator(editable).click()
     page.keyboard.type(FIRST, delay=15)
     marks, _ = wait_until(page, DRAFT_MARKS_JS)
     assert marks == [["editor", "alignment"]]
@@ -138,10 +138,15 @@ def test_ckeditor_draft_marks_rewrite_and_undo(browser, page, proxy):
     before = time.monotonic()
     page.keyboard.type(SECOND, delay=15)
     _, waited = wait_until(page, "() => (CSS.highlights.get('align-draft') || {size: 0}).size === 2")
-    record("ckeditor_pause_to_marks_ms", round(waited * 1000))
+    record(f"{editor}_pause_to_marks_ms", round(waited * 1000))
     sent = [t for _, texts in proxy.since(before) for t in texts]
     assert sent and FIRST not in sent, sent
     assert any(SECOND in t for t in sent)
+
+
+def test_ckeditor_draft_marks_rewrite_and_undo(browser, page, proxy):
+    open_fixture(browser, page)
+    type_two_paragraphs(page, proxy, ".ck-editor__editable", "ckeditor")
 
     # the card from a click on the first mark offers the rewrites; one of them edits the draft
     point = page.evaluate(MARK_POINT_JS, ["editor", "alignment", 0])
@@ -172,25 +177,8 @@ def test_lexical_draft_marks_rewrite_and_undo(browser, page, proxy):
     """A REAL Lexical editor (LessWrong's other rich editor): the rewrite reaches Lexical's own
     editor state, not just its DOM, and Lexical's history undoes it."""
     open_fixture(browser, page, LEXICAL_FIXTURE, LEXICAL_BUILD)
-    page.locator(".LexicalContentEditable-root").click()
-    page.keyboard.type(FIRST, delay=15)
-    assert page.evaluate("window.lexicalText()") == FIRST
-    marks, _ = wait_until(page, DRAFT_MARKS_JS)
-    assert marks == [["editor", "alignment"]]
-    assert [texts for _, texts in proxy.requests].count([FIRST]) == 1
-    assert len(proxy.requests) <= 2, proxy.requests
-
-    # a second paragraph (Lexical's own <p>): only it is sent
-    page.keyboard.press("End")
-    page.keyboard.press("Enter")
-    before = time.monotonic()
-    page.keyboard.type(SECOND, delay=15)
-    _, waited = wait_until(page, "() => (CSS.highlights.get('align-draft') || {size: 0}).size === 2")
-    record("lexical_pause_to_marks_ms", round(waited * 1000))
-    sent = [t for _, texts in proxy.since(before) for t in texts]
-    assert sent and FIRST not in sent, sent
-    assert any(SECOND in t for t in sent)
-    original = f"{FIRST}\n\n{SECOND}"  # Lexical's text: paragraphs joined by a blank line
+    type_two_paragraphs(page, proxy, ".LexicalContentEditable-root", "lexical")
+    original = f"{FIRST}\n\n{SECOND}"  # Lexical's text (its state): paragraphs joined by a blank line
     assert page.evaluate("window.lexicalText()") == original
 
     point = page.evaluate(MARK_POINT_JS, ["editor", "alignment", 0])
